@@ -1,0 +1,64 @@
+"""Bulk-load generated frames into any SQLAlchemy warehouse, then build the marts.
+
+DuckDB: register the frame and ``INSERT INTO t SELECT`` (columnar, no row inserts).
+PostgreSQL: ``COPY ... FROM STDIN`` in CSV. Anything else: executemany in chunks.
+"""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, Table
+
+from data_access import schema as s
+
+LOAD_ORDER = (*s.DIMENSIONS, *s.FACTS)
+
+
+def _load_duckdb(conn: Connection, table: Table, df: pd.DataFrame) -> None:
+    raw = conn.connection.driver_connection
+    view = f"_load_{table.name}"
+    raw.register(view, df)
+    try:
+        cols = ", ".join(f'"{c.name}"' for c in table.columns)
+        # Identifiers come from our MetaData, never from input.
+        conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM {view}')
+    finally:
+        raw.unregister(view)
+
+
+def _load_postgresql(conn: Connection, table: Table, df: pd.DataFrame) -> None:
+    from psycopg import sql
+
+    cur = conn.connection.driver_connection.cursor()
+    stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
+        sql.Identifier(table.name),
+        sql.SQL(", ").join(sql.Identifier(c.name) for c in table.columns),
+    )
+    chunk = 500_000
+    with cur.copy(stmt) as copy:
+        for start in range(0, len(df), chunk):
+            buf = io.StringIO()
+            df.iloc[start : start + chunk].to_csv(buf, header=False, index=False)
+            copy.write(buf.getvalue())
+
+
+def _load_generic(conn: Connection, table: Table, df: pd.DataFrame) -> None:
+    records = df.astype(object).where(df.notna(), None).to_dict("records")
+    for start in range(0, len(records), 10_000):
+        conn.execute(table.insert(), records[start : start + 10_000])
+
+
+def load_frames(engine: Engine, frames: dict[str, pd.DataFrame], progress=None) -> None:
+    """Drop and recreate every table, then load the frames in dependency order."""
+    backend = engine.dialect.name
+    loader = {"duckdb": _load_duckdb, "postgresql": _load_postgresql}.get(backend, _load_generic)
+    s.metadata.drop_all(engine)
+    s.metadata.create_all(engine, tables=list(LOAD_ORDER))
+    for table in LOAD_ORDER:
+        df = frames[table.name][[c.name for c in table.columns]]
+        with engine.begin() as conn:
+            loader(conn, table, df)
+        if progress:
+            progress(table.name, len(df))

@@ -1,0 +1,129 @@
+"""Dialect-aware SQL constructs: the one place that knows how warehouses differ.
+
+Each construct compiles to portable SQL by default and to the dialect's own spelling where
+it differs (DuckDB, PostgreSQL, Snowflake, BigQuery, Trino), so every query builder stays
+dialect-free.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Date, Double, cast, literal_column
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+
+GRAINS = ("day", "week", "month", "quarter")
+
+
+class trunc_date(FunctionElement):  # noqa: N801 - SQL function style
+    """``date_trunc(grain, expr)`` as a DATE; ISO weeks start on Monday everywhere."""
+
+    type = Date()
+    inherit_cache = True
+    name = "trunc_date"
+
+    def __init__(self, grain: str, expr: Any) -> None:
+        if grain not in GRAINS:
+            raise ValueError(f"unknown grain {grain!r}")
+        self.grain = grain
+        super().__init__(expr)
+
+
+@compiles(trunc_date)
+def _trunc_default(element: trunc_date, compiler, **kw) -> str:
+    (expr,) = element.clauses
+    arg = compiler.process(expr, **kw)
+    if element.grain == "day":
+        return f"CAST({arg} AS DATE)"
+    return f"CAST(date_trunc('{element.grain}', {arg}) AS DATE)"
+
+
+@compiles(trunc_date, "bigquery")
+def _trunc_bigquery(element: trunc_date, compiler, **kw) -> str:
+    (expr,) = element.clauses
+    arg = compiler.process(expr, **kw)
+    part = {"day": "DAY", "week": "ISOWEEK", "month": "MONTH", "quarter": "QUARTER"}
+    return f"DATE_TRUNC(CAST({arg} AS DATE), {part[element.grain]})"
+
+
+class hours_between(FunctionElement):  # noqa: N801
+    """Hours from ``start`` to ``end`` (timestamps) as a double."""
+
+    type = Double()
+    inherit_cache = True
+    name = "hours_between"
+
+
+@compiles(hours_between)
+def _hours_default(element, compiler, **kw) -> str:  # DuckDB, Snowflake, Trino
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(date_diff('second', {start}, {end}) / 3600.0)"
+
+
+@compiles(hours_between, "duckdb")
+def _hours_duckdb(element, compiler, **kw) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(epoch({end}) - epoch({start})) / 3600.0"
+
+
+@compiles(hours_between, "postgresql")
+def _hours_pg(element, compiler, **kw) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 3600.0)"
+
+
+@compiles(hours_between, "snowflake")
+def _hours_snowflake(element, compiler, **kw) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(DATEDIFF('second', {start}, {end}) / 3600.0)"
+
+
+@compiles(hours_between, "bigquery")
+def _hours_bigquery(element, compiler, **kw) -> str:
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(TIMESTAMP_DIFF({end}, {start}, SECOND) / 3600.0)"
+
+
+class percentile(FunctionElement):  # noqa: N801
+    """Continuous percentile aggregate of ``expr`` at fraction ``q`` (a trusted constant)."""
+
+    type = Double()
+    inherit_cache = True
+    name = "percentile"
+
+    def __init__(self, expr: Any, q: float) -> None:
+        q = float(q)
+        if not 0.0 <= q <= 1.0:
+            raise ValueError("percentile fraction must be within [0, 1]")
+        self.q = q
+        super().__init__(expr)
+
+
+@compiles(percentile)
+def _pct_default(element, compiler, **kw) -> str:  # PostgreSQL, DuckDB, Snowflake
+    (expr,) = element.clauses
+    return f"percentile_cont({element.q!r}) WITHIN GROUP (ORDER BY {compiler.process(expr, **kw)})"
+
+
+@compiles(percentile, "trino")
+def _pct_trino(element, compiler, **kw) -> str:
+    (expr,) = element.clauses
+    return f"approx_percentile({compiler.process(expr, **kw)}, {element.q!r})"
+
+
+@compiles(percentile, "bigquery")
+def _pct_bigquery(element, compiler, **kw) -> str:
+    (expr,) = element.clauses
+    idx = round(element.q * 1000)
+    return f"APPROX_QUANTILES({compiler.process(expr, **kw)}, 1000)[OFFSET({idx})]"
+
+
+def as_date(expr: Any) -> ColumnElement:
+    """A timestamp's calendar day."""
+    return cast(expr, Date)
+
+
+def true() -> ColumnElement:
+    """A portable boolean TRUE literal (BigQuery and Trino have no 1 = TRUE)."""
+    return literal_column("TRUE")

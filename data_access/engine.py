@@ -1,0 +1,62 @@
+"""One read-only engine per process, with timeouts and pool pre-ping.
+
+DuckDB files open read-only with external access disabled (no COPY/ATTACH of files);
+PostgreSQL sessions are read-only with a statement timeout. A read-write DuckDB engine
+(the generator's) and this one cannot live in one process on the same file.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from data_access.settings import STATEMENT_TIMEOUT_S, resolve_url
+
+_lock = threading.Lock()
+_engines: dict[str, Engine] = {}
+
+POOL_SIZE = 5  # concurrent page loads per app process; max_overflow adds bursts
+MAX_OVERFLOW = 5
+
+
+def make_engine(url: str, *, read_only: bool = True, timeout_s: float = STATEMENT_TIMEOUT_S):
+    u = make_url(url)
+    backend = u.get_backend_name()
+    kwargs: dict = {"pool_pre_ping": True}
+    if backend == "duckdb":
+        config = {"enable_external_access": False} if read_only else {}
+        kwargs["connect_args"] = {"read_only": read_only, "config": config}
+    elif backend == "postgresql":
+        opts = f"-c statement_timeout={int(timeout_s * 1000)}"
+        if read_only:
+            opts += " -c default_transaction_read_only=on"
+        kwargs["connect_args"] = {"options": opts, "connect_timeout": 5}
+        kwargs.update(pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=10)
+    engine = create_engine(u, **kwargs)
+    if backend == "duckdb" and read_only:
+
+        @event.listens_for(engine, "connect")
+        def _lock_down(dbapi_conn, _record):  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("SET lock_configuration = true")
+            cur.close()
+
+    return engine
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """The process-wide read-only engine for ``url`` (default: the configured warehouse)."""
+    url = url or resolve_url()
+    with _lock:
+        if url not in _engines:
+            _engines[url] = make_engine(url)
+        return _engines[url]
+
+
+def dispose_all() -> None:
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()

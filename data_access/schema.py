@@ -1,0 +1,395 @@
+"""The warehouse's star schema: one MetaData for dimensions, facts and marts.
+
+Names follow ../shared/DOMAIN.md. Money is stored in EUR (``*_eur``) next to the market's
+local currency where the source is local. Facts carry no surrogate primary key where a
+warehouse would not (``fact_streams_daily``), so bulk loads stay fast at 100M rows.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Double,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Table,
+)
+
+metadata = MetaData()
+
+MONEY = Numeric(18, 4)
+
+# The detection -> validation -> enforcement funnel, in order.
+FUNNEL_STAGES = ("detected", "reviewed", "confirmed", "enforced", "appealed", "upheld")
+
+# --- dimensions --------------------------------------------------------------------------
+
+dim_date = Table(
+    "dim_date",
+    metadata,
+    Column("date_key", Date, primary_key=True),
+    Column("year", SmallInteger, nullable=False),
+    Column("quarter", SmallInteger, nullable=False),
+    Column("month", SmallInteger, nullable=False),
+    Column("iso_year", SmallInteger, nullable=False),
+    Column("iso_week", SmallInteger, nullable=False),
+    Column("week_start", Date, nullable=False),
+    Column("month_start", Date, nullable=False),
+    Column("day_of_week", SmallInteger, nullable=False, comment="1 = Monday"),
+    Column("is_weekend", Boolean, nullable=False),
+)
+
+dim_market = Table(
+    "dim_market",
+    metadata,
+    Column("market_id", SmallInteger, primary_key=True),
+    Column("iso2", String(2), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+    Column("region", String(32), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("fx_to_eur", Double, nullable=False),
+    Column("payout_per_1k_streams_eur", Double, nullable=False),
+)
+
+dim_distributor = Table(
+    "dim_distributor",
+    metadata,
+    Column("distributor_id", Integer, primary_key=True),
+    Column("name", String(96), nullable=False),
+    Column("tier", String(24), nullable=False, comment="major / indie aggregator / DIY"),
+)
+
+dim_label = Table(
+    "dim_label",
+    metadata,
+    Column("label_id", Integer, primary_key=True),
+    Column("name", String(96), nullable=False),
+    Column("distributor_id", Integer, ForeignKey("dim_distributor.distributor_id"), nullable=False),
+    Column("label_type", String(24), nullable=False),
+    Column("risk_tier", String(12), nullable=False),
+)
+
+dim_artist = Table(
+    "dim_artist",
+    metadata,
+    Column("artist_id", Integer, primary_key=True),
+    Column("name", String(96), nullable=False),
+    Column("label_id", Integer, ForeignKey("dim_label.label_id"), nullable=False),
+)
+
+dim_track = Table(
+    "dim_track",
+    metadata,
+    Column("track_id", Integer, primary_key=True),
+    Column("isrc", String(12), nullable=False, unique=True),
+    Column("title", String(128), nullable=False),
+    Column("artist_id", Integer, ForeignKey("dim_artist.artist_id"), nullable=False),
+    Column("label_id", Integer, ForeignKey("dim_label.label_id"), nullable=False),
+    Column("genre", String(32), nullable=False),
+    Column("duration_s", SmallInteger, nullable=False),
+    Column("is_ai", Boolean, nullable=False),
+    Column("is_noise", Boolean, nullable=False),
+    Column("release_date", Date, nullable=False),
+)
+
+dim_detector = Table(
+    "dim_detector",
+    metadata,
+    Column("detector_id", SmallInteger, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+    Column("kind", String(16), nullable=False, comment="rule / model / partner_report / manual"),
+    Column("version", String(16), nullable=False),
+    Column("launched_on", Date, nullable=False),
+)
+
+dim_typology = Table(
+    "dim_typology",
+    metadata,
+    Column("typology_id", SmallInteger, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+)
+
+dim_enforcement_type = Table(
+    "dim_enforcement_type",
+    metadata,
+    Column("enforcement_type_id", SmallInteger, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+)
+
+dim_team = Table(
+    "dim_team",
+    metadata,
+    Column("team_id", SmallInteger, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(64), nullable=False),
+    Column("is_partner", Boolean, nullable=False),
+    Column("first_response_sla_hours", SmallInteger, nullable=False),
+)
+
+dim_priority = Table(
+    "dim_priority",
+    metadata,
+    Column("priority", String(2), primary_key=True),
+    Column("first_response_sla_hours", SmallInteger, nullable=False),
+    Column("resolution_sla_hours", SmallInteger, nullable=False),
+)
+
+dim_event = Table(
+    "dim_event",
+    metadata,
+    Column("event_id", SmallInteger, primary_key=True),
+    Column("event_date", Date, nullable=False),
+    Column("kind", String(16), nullable=False, comment="policy / detector"),
+    Column("title", String(96), nullable=False),
+    Column("description", String(400), nullable=False),
+)
+
+# --- facts -------------------------------------------------------------------------------
+
+fact_streams_daily = Table(
+    "fact_streams_daily",
+    metadata,
+    Column("date_key", Date, ForeignKey("dim_date.date_key"), nullable=False),
+    Column("track_id", Integer, ForeignKey("dim_track.track_id"), nullable=False),
+    Column("market_id", SmallInteger, ForeignKey("dim_market.market_id"), nullable=False),
+    Column(
+        "source", String(12), nullable=False, comment="algorithmic / playlist / search / library"
+    ),
+    Column("device", String(8), nullable=False, comment="mobile / desktop / other"),
+    Column("plan", String(8), nullable=False, comment="premium / family / free / trial"),
+    Column("streams", BigInteger, nullable=False),
+    Column("listeners", Integer, nullable=False),
+    Column("flagged_streams", BigInteger, nullable=False),
+    Column("confirmed_streams", BigInteger, nullable=False),
+    Column("true_artificial_streams", BigInteger, nullable=False, comment="ground truth (demo)"),
+    Column("royalty_eur", MONEY, nullable=False),
+    # Attribution of flagged streams to the detection that flagged them (NULL if none).
+    Column("typology_id", SmallInteger, ForeignKey("dim_typology.typology_id")),
+    Column("detector_id", SmallInteger, ForeignKey("dim_detector.detector_id")),
+)
+
+fact_detection = Table(
+    "fact_detection",
+    metadata,
+    Column("detection_id", BigInteger, primary_key=True),
+    Column("detected_at", DateTime, nullable=False),
+    Column("activity_started_at", DateTime, nullable=False),
+    Column("detector_id", SmallInteger, ForeignKey("dim_detector.detector_id"), nullable=False),
+    Column("typology_id", SmallInteger, ForeignKey("dim_typology.typology_id"), nullable=False),
+    Column("track_id", Integer, ForeignKey("dim_track.track_id"), nullable=False),
+    Column("label_id", Integer, ForeignKey("dim_label.label_id"), nullable=False),
+    Column("market_id", SmallInteger, ForeignKey("dim_market.market_id"), nullable=False),
+    Column("campaign_id", Integer, comment="demo ground truth; NULL for false positives"),
+    Column("score", Double, nullable=False),
+    Column("streams_flagged", BigInteger, nullable=False),
+    Column("estimated_amount_eur", MONEY, nullable=False),
+)
+
+fact_review = Table(
+    "fact_review",
+    metadata,
+    Column("review_id", BigInteger, primary_key=True),
+    Column(
+        "detection_id",
+        BigInteger,
+        ForeignKey("fact_detection.detection_id"),
+        nullable=False,
+        unique=True,
+    ),
+    Column("queued_at", DateTime, nullable=False),
+    Column("started_at", DateTime),
+    Column("decided_at", DateTime),
+    Column("reviewer_id", Integer),
+    Column(
+        "outcome",
+        String(24),
+        nullable=False,
+        comment="pending / confirmed / false_positive / insufficient_evidence / escalated",
+    ),
+    Column("streams_confirmed", BigInteger, nullable=False),
+)
+
+fact_enforcement = Table(
+    "fact_enforcement",
+    metadata,
+    Column("enforcement_id", BigInteger, primary_key=True),
+    Column("detection_id", BigInteger, ForeignKey("fact_detection.detection_id"), nullable=False),
+    Column(
+        "enforcement_type_id",
+        SmallInteger,
+        ForeignKey("dim_enforcement_type.enforcement_type_id"),
+        nullable=False,
+    ),
+    Column("applied_at", DateTime, nullable=False),
+    Column("track_id", Integer, ForeignKey("dim_track.track_id"), nullable=False),
+    Column("label_id", Integer, ForeignKey("dim_label.label_id"), nullable=False),
+    Column("distributor_id", Integer, ForeignKey("dim_distributor.distributor_id"), nullable=False),
+    Column("market_id", SmallInteger, ForeignKey("dim_market.market_id"), nullable=False),
+    Column("royalty_period", Date, nullable=False, comment="first day of the royalty month"),
+    Column("streams_removed", BigInteger, nullable=False),
+    Column("amount", MONEY, nullable=False, comment="in `currency`"),
+    Column("currency", String(3), nullable=False),
+    Column("amount_eur", MONEY, nullable=False),
+    Column("recovered_eur", MONEY, nullable=False, comment="fees actually collected"),
+    Column("status", String(12), nullable=False, comment="applied / reversed"),
+    Column("reversed_at", DateTime),
+)
+
+fact_appeal = Table(
+    "fact_appeal",
+    metadata,
+    Column("appeal_id", BigInteger, primary_key=True),
+    Column(
+        "enforcement_id", BigInteger, ForeignKey("fact_enforcement.enforcement_id"), nullable=False
+    ),
+    Column("filed_at", DateTime, nullable=False),
+    Column("decided_at", DateTime),
+    Column("outcome", String(12), nullable=False, comment="pending / upheld / overturned"),
+    Column("amount_restored_eur", MONEY, nullable=False),
+)
+
+fact_case = Table(
+    "fact_case",
+    metadata,
+    Column("case_id", BigInteger, primary_key=True),
+    Column("opened_at", DateTime, nullable=False),
+    Column("priority", String(2), ForeignKey("dim_priority.priority"), nullable=False),
+    Column("origin", String(16), nullable=False, comment="detection / partner_report / manual"),
+    Column("detection_id", BigInteger, ForeignKey("fact_detection.detection_id")),
+    Column("typology_id", SmallInteger, ForeignKey("dim_typology.typology_id"), nullable=False),
+    Column("market_id", SmallInteger, ForeignKey("dim_market.market_id"), nullable=False),
+    Column("label_id", Integer, ForeignKey("dim_label.label_id"), nullable=False),
+    Column("distributor_id", Integer, ForeignKey("dim_distributor.distributor_id"), nullable=False),
+    Column("owner_team_id", SmallInteger, ForeignKey("dim_team.team_id"), nullable=False),
+    Column("first_response_at", DateTime),
+    Column("escalated_at", DateTime),
+    Column("resolved_at", DateTime),
+    Column("status", String(12), nullable=False, comment="open / escalated / resolved"),
+    Column("exposure_eur", MONEY, nullable=False),
+    Column("reopened", Boolean, nullable=False),
+)
+
+fact_case_event = Table(
+    "fact_case_event",
+    metadata,
+    Column("case_event_id", BigInteger, primary_key=True),
+    Column("case_id", BigInteger, ForeignKey("fact_case.case_id"), nullable=False),
+    Column("event_at", DateTime, nullable=False),
+    Column(
+        "event_type", String(16), nullable=False, comment="opened / handoff / resolved / reopened"
+    ),
+    Column("from_team_id", SmallInteger, ForeignKey("dim_team.team_id")),
+    Column("to_team_id", SmallInteger, ForeignKey("dim_team.team_id")),
+)
+
+# --- marts (derived by data_access.marts; what the pages read) ----------------------------
+
+mart_daily_fraud = Table(
+    "mart_daily_fraud",
+    metadata,
+    Column("date_key", Date, nullable=False),
+    Column("market_id", SmallInteger, nullable=False),
+    Column("label_id", Integer, nullable=False),
+    Column("distributor_id", Integer, nullable=False),
+    Column("typology_id", SmallInteger, comment="NULL: streams no detection attributed"),
+    Column("detector_id", SmallInteger),
+    Column("streams", BigInteger, nullable=False),
+    Column("flagged_streams", BigInteger, nullable=False),
+    Column("confirmed_streams", BigInteger, nullable=False),
+    Column("true_artificial_streams", BigInteger, nullable=False),
+    Column("royalty_eur", MONEY, nullable=False),
+    Column("confirmed_royalty_eur", MONEY, nullable=False),
+    Column("at_risk_royalty_eur", MONEY, nullable=False, comment="(flagged - confirmed) x rate"),
+)
+
+mart_daily_detection = Table(
+    "mart_daily_detection",
+    metadata,
+    Column("date_key", Date, nullable=False, comment="detection date"),
+    Column("market_id", SmallInteger, nullable=False),
+    Column("label_id", Integer, nullable=False),
+    Column("distributor_id", Integer, nullable=False),
+    Column("typology_id", SmallInteger, nullable=False),
+    Column("detector_id", SmallInteger, nullable=False),
+    # Funnel stages; each stage's streams and money are those of the detections in it.
+    *(
+        Column(f"{kind}_{stage}", typ, nullable=False)
+        for stage in FUNNEL_STAGES
+        for kind, typ in (("n", Integer), ("streams", BigInteger), ("eur", MONEY))
+    ),
+    Column("false_positive", Integer, nullable=False),
+    Column("hours_to_detect_sum", Double, nullable=False),
+    Column("hours_to_decide_sum", Double, nullable=False),
+)
+
+mart_daily_enforcement = Table(
+    "mart_daily_enforcement",
+    metadata,
+    Column("date_key", Date, nullable=False, comment="applied date"),
+    Column("market_id", SmallInteger, nullable=False),
+    Column("label_id", Integer, nullable=False),
+    Column("distributor_id", Integer, nullable=False),
+    Column("typology_id", SmallInteger, nullable=False),
+    Column("detector_id", SmallInteger, nullable=False),
+    Column("enforcement_type_id", SmallInteger, nullable=False),
+    Column("actions", Integer, nullable=False),
+    Column("reversed", Integer, nullable=False),
+    Column("streams_removed", BigInteger, nullable=False),
+    Column("amount_eur", MONEY, nullable=False),
+    Column("recovered_eur", MONEY, nullable=False),
+    Column("reversed_eur", MONEY, nullable=False),
+)
+
+mart_case_daily = Table(
+    "mart_case_daily",
+    metadata,
+    Column("date_key", Date, nullable=False, comment="opened date"),
+    Column("market_id", SmallInteger, nullable=False),
+    Column("label_id", Integer, nullable=False),
+    Column("distributor_id", Integer, nullable=False),
+    Column("typology_id", SmallInteger, nullable=False),
+    Column("priority", String(2), nullable=False),
+    Column("owner_team_id", SmallInteger, nullable=False),
+    Column("cases_opened", Integer, nullable=False),
+    Column("cases_resolved", Integer, nullable=False),
+    Column("cases_escalated", Integer, nullable=False),
+    Column("first_response_breaches", Integer, nullable=False),
+    Column("resolution_breaches", Integer, nullable=False),
+    Column("exposure_eur", MONEY, nullable=False),
+)
+
+DIMENSIONS = (
+    dim_date,
+    dim_market,
+    dim_distributor,
+    dim_label,
+    dim_artist,
+    dim_track,
+    dim_detector,
+    dim_typology,
+    dim_enforcement_type,
+    dim_team,
+    dim_priority,
+    dim_event,
+)
+FACTS = (
+    fact_streams_daily,
+    fact_detection,
+    fact_review,
+    fact_enforcement,
+    fact_appeal,
+    fact_case,
+    fact_case_event,
+)
+MARTS = (mart_daily_fraud, mart_daily_detection, mart_daily_enforcement, mart_case_daily)
