@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sqlalchemy import Engine, Select, and_, case, create_engine, func, insert, select
+from sqlalchemy import Engine, Select, and_, case, create_engine, func, insert, or_, select
 
 from data_access import schema as s
 from data_access.dialect import as_date, hours_between
@@ -41,7 +41,8 @@ def daily_fraud_select() -> Select:
             func.sum(f.c.true_artificial_streams),
             func.sum(f.c.royalty_eur),
             func.sum(f.c.confirmed_streams * rate),
-            func.sum((f.c.flagged_streams - f.c.confirmed_streams) * rate),
+            # Money at risk: estimated artificial streams not (yet) removed.
+            func.sum(func.greatest(f.c.true_artificial_streams - f.c.confirmed_streams, 0) * rate),
         )
         .select_from(
             f.join(t, t.c.track_id == f.c.track_id)
@@ -157,8 +158,10 @@ def case_daily_select() -> Select:
         c.c.priority,
         c.c.owner_team_id,
     )
-    fr_hours = hours_between(c.c.opened_at, c.c.first_response_at)
-    res_hours = hours_between(c.c.opened_at, c.c.resolved_at)
+    # Cases still waiting count against their SLA as of the warehouse's last event.
+    as_of = select(func.max(s.fact_case_event.c.event_at)).scalar_subquery()
+    fr_hours = hours_between(c.c.opened_at, func.coalesce(c.c.first_response_at, as_of))
+    res_hours = hours_between(c.c.opened_at, func.coalesce(c.c.resolved_at, as_of))
     return (
         select(
             *keys,
@@ -167,6 +170,9 @@ def case_daily_select() -> Select:
             _sum_if(c.c.escalated_at.is_not(None)),
             _sum_if(fr_hours > p.c.first_response_sla_hours),
             _sum_if(res_hours > p.c.resolution_sla_hours),
+            _sum_if(
+                or_(fr_hours > p.c.first_response_sla_hours, res_hours > p.c.resolution_sla_hours)
+            ),
             func.sum(c.c.exposure_eur),
         )
         .select_from(c.join(p, p.c.priority == c.c.priority))

@@ -172,7 +172,13 @@ fact_streams_daily = Table(
     Column("listeners", Integer, nullable=False),
     Column("flagged_streams", BigInteger, nullable=False),
     Column("confirmed_streams", BigInteger, nullable=False),
-    Column("true_artificial_streams", BigInteger, nullable=False, comment="ground truth (demo)"),
+    Column(
+        "true_artificial_streams",
+        BigInteger,
+        nullable=False,
+        comment="estimated artificial streams: ground truth in the demo, a model's estimate in "
+        "a real warehouse",
+    ),
     Column("royalty_eur", MONEY, nullable=False),
     # Attribution of flagged streams to the detection that flagged them (NULL if none).
     Column("typology_id", SmallInteger, ForeignKey("dim_typology.typology_id")),
@@ -310,7 +316,7 @@ mart_daily_fraud = Table(
     Column("true_artificial_streams", BigInteger, nullable=False),
     Column("royalty_eur", MONEY, nullable=False),
     Column("confirmed_royalty_eur", MONEY, nullable=False),
-    Column("at_risk_royalty_eur", MONEY, nullable=False, comment="(flagged - confirmed) x rate"),
+    Column("at_risk_royalty_eur", MONEY, nullable=False, comment="(artificial - removed)+ x rate"),
 )
 
 mart_daily_detection = Table(
@@ -366,6 +372,7 @@ mart_case_daily = Table(
     Column("cases_escalated", Integer, nullable=False),
     Column("first_response_breaches", Integer, nullable=False),
     Column("resolution_breaches", Integer, nullable=False),
+    Column("sla_breaches", Integer, nullable=False, comment="either SLA missed"),
     Column("exposure_eur", MONEY, nullable=False),
 )
 

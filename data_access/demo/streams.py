@@ -167,6 +167,11 @@ def campaigns(
             pool = np.flatnonzero(pref)
             if len(pool) < 20:
                 pool = np.union1d(pool, np.flatnonzero(same_dist))
+            if len(pool) == 0:
+                # At small scales a label's distributor may have no tracks at all: the
+                # campaign goes to a label that has some (rng.choice of nothing would fail).
+                label = int(rng.choice(len(labels), p=label_tracks / label_tracks.sum()))
+                pool = np.flatnonzero(track_dist == label_dist[label])
             want = int(np.exp(rng.uniform(np.log(20), np.log(500))) * min(1.0, scale**0.3))
             k = max(1, min(len(pool), want))
             # Fraudsters push tracks nobody listens to: the least popular first.

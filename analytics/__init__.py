@@ -1,0 +1,1 @@
+"""Pure pandas / statsmodels: metric definitions, KPI arithmetic, forecasts, anomalies."""

@@ -1,0 +1,33 @@
+"""Fraud insights: the entry point. Page config, the viewer, global filters, navigation."""
+
+from __future__ import annotations
+
+import logging
+
+import streamlit as st
+
+from data_access.loaders.base import WarehouseError
+from data_access.settings import describe_url, resolve_url
+from ui import identity, render, state
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+st.set_page_config(page_title="Fraud insights", page_icon=":material/shield:", layout="wide")
+
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+]
+
+try:
+    opts = state.options()
+except WarehouseError as err:
+    st.title("Fraud insights")
+    render.show_warehouse_error(err)
+    st.caption(f"Warehouse: {describe_url(resolve_url())}")
+    st.stop()
+
+state.render_sidebar(opts)
+st.sidebar.caption(
+    f"Data as of **{opts.max_date:%d %b %Y}** · {describe_url(resolve_url())}  \n"
+    f"Signed in as {identity.current_user()}"
+)
+st.navigation(PAGES, position="sidebar").run()

@@ -1,0 +1,1 @@
+"""Pure chart builders: DataFrame -> Altair / Plotly figure, one theme, export helpers."""

@@ -1,0 +1,85 @@
+"""Charts of the Overview page."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from charts.common import count_axis, empty_chart, event_layer, money_axis, size, title
+from charts.theme import PALETTE
+
+
+def weekly_trend_chart(
+    df: pd.DataFrame, *, events: pd.DataFrame | None = None, subtitle: str | None = None
+) -> alt.LayerChart | alt.Chart:
+    """Detected vs confirmed artificial streams per week, with dated events annotated."""
+    text = "Detected vs confirmed artificial streams per week"
+    if df is None or df.empty:
+        return empty_chart(text)
+    long = df.melt(
+        id_vars=["week"],
+        value_vars=["detected_streams", "confirmed_streams"],
+        var_name="series",
+        value_name="value",
+    ).dropna(subset=["value"])
+    long["series"] = long["series"].map(
+        {"detected_streams": "Detected (flagged)", "confirmed_streams": "Confirmed"}
+    )
+    lines = (
+        alt.Chart(long)
+        .mark_line(point=True, strokeWidth=2)
+        .encode(
+            x=alt.X("week:T", title="Week"),
+            y=alt.Y("value:Q", title="Artificial streams", axis=count_axis()),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(
+                    domain=["Detected (flagged)", "Confirmed"], range=[PALETTE[1], PALETTE[0]]
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("week:T", title="Week of"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("value:Q", title="Streams", format=",.0f"),
+            ],
+        )
+    )
+    layers = [lines, *event_layer(events, "week", df["week"].min(), df["week"].max())]
+    return size(alt.layer(*layers).properties(title=title(text, subtitle)))
+
+
+def top_bar_chart(
+    df: pd.DataFrame,
+    *,
+    category: str,
+    value: str,
+    text: str,
+    value_title: str,
+    subtitle: str | None = None,
+    money: bool = True,
+    selectable: bool = False,
+) -> alt.Chart:
+    """Horizontal bars, largest first; optionally a click selection on the category."""
+    if df is None or df.empty or df[value].fillna(0).abs().sum() == 0:
+        return empty_chart(text)
+    data = df[[category, value]].dropna(subset=[value])
+    chart = (
+        alt.Chart(data)
+        .mark_bar(color=PALETTE[0])
+        .encode(
+            y=alt.Y(f"{category}:N", sort="-x", title=None),
+            x=alt.X(f"{value}:Q", title=value_title, axis=money_axis() if money else count_axis()),
+            tooltip=[
+                alt.Tooltip(f"{category}:N"),
+                alt.Tooltip(f"{value}:Q", title=value_title, format=",.0f"),
+            ],
+        )
+        .properties(title=title(text, subtitle), width=340, height=max(120, 24 * len(data)))
+    )
+    if selectable:
+        sel = alt.selection_point(name="pick", fields=[category], on="click")
+        chart = chart.add_params(sel).encode(
+            opacity=alt.condition(sel, alt.value(1.0), alt.value(0.55))
+        )
+    return chart

@@ -1,0 +1,138 @@
+"""Running statements: the engine, the cache decorator, and warehouse errors people can read.
+
+Errors are classified (unreachable, credentials, timeout, missing table, other) into a
+``WarehouseError`` with a human message and a short reference id; the full exception goes
+to the server log only, never to the screen.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from functools import wraps
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Executable
+from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
+
+from data_access.engine import get_engine
+from data_access.settings import STATEMENT_TIMEOUT_S, resolve_url
+
+log = logging.getLogger("fraud.warehouse")
+
+CACHE_TTL_S = 600
+
+
+class WarehouseError(RuntimeError):
+    """A warehouse problem, said for people: ``message`` plus a reference id for the logs."""
+
+    def __init__(self, kind: str, message: str, ref: str) -> None:
+        super().__init__(message)
+        self.kind, self.message, self.ref = kind, message, ref
+
+
+_MESSAGES = {
+    "unreachable": "The warehouse cannot be reached. Check that it is running and that the "
+    "configured host and port are right (FRAUD_WAREHOUSE_URL or [connections.warehouse]).",
+    "credentials": "The warehouse refused the app's credentials. Check the user and password "
+    "configured for the warehouse connection.",
+    "timeout": "The warehouse took too long to answer and the query was stopped. Narrow the "
+    "period or the filters, or try again when the warehouse is less busy.",
+    "missing": "A table the dashboard needs is missing from the warehouse. Rebuild the marts "
+    "(python -m data_access.marts) or the demo warehouse (make warehouse).",
+    "empty": "The demo warehouse has not been built yet. Run `make warehouse` (or `make run`).",
+    "other": "The warehouse returned an error for this view.",
+}
+
+
+def classify(exc: BaseException) -> str:
+    text = str(exc).lower()
+    if (
+        "does not exist" in text
+        and ("relation" in text or "table" in text)
+        or isinstance(exc, NoSuchTableError)
+    ):
+        return "missing"
+    if "catalog error" in text and "table" in text:
+        return "missing"
+    if "password authentication failed" in text or "authentication" in text:
+        return "credentials"
+    if "statement timeout" in text or "canceling statement" in text or "interrupt" in text:
+        return "timeout"
+    if (
+        "connection refused" in text
+        or "could not connect" in text
+        or "connection to server" in text
+        or "timeout expired" in text
+        or "could not translate host" in text
+        or "cannot open file" in text
+        or "no such file" in text
+        or "io error" in text
+    ):
+        return "unreachable"
+    return "other"
+
+
+def raise_readable(exc: BaseException) -> None:
+    ref = uuid.uuid4().hex[:8]
+    kind = exc.kind if isinstance(exc, WarehouseError) else classify(exc)
+    log.error("warehouse error ref=%s kind=%s", ref, kind, exc_info=exc)
+    raise WarehouseError(kind, _MESSAGES[kind], ref) from None
+
+
+def _interrupt_after(conn, seconds: float) -> threading.Timer | None:
+    """DuckDB has no statement timeout: interrupt the connection from a timer instead."""
+    raw = getattr(conn.connection, "driver_connection", None)
+    target = getattr(raw, "interrupt", None)
+    if target is None or conn.dialect.name != "duckdb":
+        return None
+    timer = threading.Timer(seconds, target)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def run(stmt: Executable, url: str | None = None) -> pd.DataFrame:
+    """Execute a statement on the read-only engine; fully fetch; readable errors."""
+    url = url or resolve_url()
+    t0 = time.perf_counter()
+    try:
+        with get_engine(url).connect() as conn:
+            timer = _interrupt_after(conn, STATEMENT_TIMEOUT_S)
+            try:
+                result = conn.execute(stmt)
+                df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+            finally:
+                if timer:
+                    timer.cancel()
+    except (SQLAlchemyError, DBAPIError, OSError) as exc:
+        raise_readable(exc)
+    except Exception as exc:  # duckdb raises its own exception types too
+        if type(exc).__module__.startswith(("duckdb", "_duckdb", "psycopg")):
+            raise_readable(exc)
+        raise
+    log.info("query %.0f ms, %d rows", (time.perf_counter() - t0) * 1000, len(df))
+    return df
+
+
+def cached(fn: Callable) -> Callable:
+    """``st.cache_data`` keyed by the warehouse URL as well as the loader's arguments."""
+
+    def inner(url, *args, **kwargs):
+        return fn(*args, url=url, **kwargs)
+
+    # Streamlit keys a cache by module + qualname (+ source): make each loader's unique.
+    inner.__module__ = fn.__module__
+    inner.__qualname__ = f"{fn.__qualname__}.cached"
+    inner = st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=512)(inner)
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        return inner(resolve_url(), *args, **kwargs)
+
+    wrapper.clear = inner.clear  # type: ignore[attr-defined]
+    return wrapper

@@ -1,0 +1,89 @@
+"""Predicates shared by every builder: the global filters and the viewer's row scope."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import ColumnElement, Table, and_, false, select, true
+
+from data_access import schema as s
+from data_access.filters import Filters
+from data_access.scope import Scope
+
+# Identifiers a user may choose (split / group-by dimensions): name -> how to read it.
+# Nothing outside this allow-list ever becomes part of a statement.
+DIMENSIONS = ("market", "region", "label", "distributor", "typology", "detector")
+
+
+def period(col, start: date, end: date) -> ColumnElement:
+    return col.between(start, end)
+
+
+def slice_predicate(t: Table, f: Filters, *, attribution: bool = True) -> ColumnElement:
+    """The filters' WHERE clause for a table with the mart key columns.
+
+    ``attribution=False`` leaves out typology/detector, for denominators such as "all
+    streams" that no detection is attributed to.
+    """
+    c = t.c
+    parts: list[ColumnElement] = []
+    if f.markets:
+        parts.append(
+            c.market_id.in_(
+                select(s.dim_market.c.market_id).where(s.dim_market.c.iso2.in_(f.markets))
+            )
+        )
+    if f.regions:
+        parts.append(
+            c.market_id.in_(
+                select(s.dim_market.c.market_id).where(s.dim_market.c.region.in_(f.regions))
+            )
+        )
+    if f.labels:
+        parts.append(c.label_id.in_(f.labels))
+    if f.distributors:
+        parts.append(c.distributor_id.in_(f.distributors))
+    # A table without the column is not sliced by it (cases have no detector); pages say so.
+    if attribution and f.typologies and "typology_id" in c:
+        parts.append(c.typology_id.in_(f.typologies))
+    if attribution and f.detectors and "detector_id" in c:
+        parts.append(c.detector_id.in_(f.detectors))
+    return and_(true(), *parts)
+
+
+def attribution_predicate(t: Table, f: Filters) -> ColumnElement:
+    """Typology / detector filter alone (for numerators over the streams mart)."""
+    parts = []
+    if f.typologies:
+        parts.append(t.c.typology_id.in_(f.typologies))
+    if f.detectors:
+        parts.append(t.c.detector_id.in_(f.detectors))
+    return and_(true(), *parts)
+
+
+def scope_predicate(t: Table, scope: Scope) -> ColumnElement:
+    """Row-level security: labels / distributors / team the viewer may see."""
+    c = t.c
+    parts: list[ColumnElement] = []
+    if scope.labels is not None:
+        parts.append(c.label_id.in_(scope.labels) if scope.labels else false())
+    if scope.distributors is not None:
+        parts.append(c.distributor_id.in_(scope.distributors) if scope.distributors else false())
+    if scope.team is not None:
+        if "owner_team_id" in c:
+            team_id = select(s.dim_team.c.team_id).where(s.dim_team.c.code == scope.team)
+            parts.append(c.owner_team_id.in_(team_id))
+        else:
+            # Team-scoped viewers see case data only.
+            parts.append(false())
+    return and_(true(), *parts)
+
+
+def where(t: Table, f: Filters, scope: Scope, *, date_col=None, attribution=True):
+    """Filters + scope + the period on ``date_col`` (default ``t.c.date_key``)."""
+    col = t.c.date_key if date_col is None else date_col
+    return and_(
+        period(col, f.start, f.end),
+        slice_predicate(t, f, attribution=attribution),
+        scope_predicate(t, scope),
+    )

@@ -1,0 +1,43 @@
+"""SQL expressions of the measures: each measure's SQL lives here and only here.
+
+Human definitions (shown as help text) live in analytics.metrics under the same keys.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, case, func
+
+from data_access import schema as s
+
+FEE_TYPE_CODE = "per_track_fee"
+
+
+def sum_if(cond, value) -> ColumnElement:
+    return func.coalesce(func.sum(case((cond, value), else_=0)), 0)
+
+
+def fraud_measures(cond) -> dict[str, ColumnElement]:
+    """Measures over mart_daily_fraud; ``cond`` selects the attributed rows (typology /
+    detector filter) for numerators while ``streams`` stays the all-streams denominator."""
+    m = s.mart_daily_fraud.c
+    return {
+        "streams": func.coalesce(func.sum(m.streams), 0),
+        "detected_streams": sum_if(cond, m.flagged_streams),
+        "confirmed_streams": sum_if(cond, m.confirmed_streams),
+        "true_artificial_streams": sum_if(cond, m.true_artificial_streams),
+        "royalty_eur": func.coalesce(func.sum(m.royalty_eur), 0),
+        "protected_eur": sum_if(cond, m.confirmed_royalty_eur),
+        "at_risk_eur": sum_if(cond, m.at_risk_royalty_eur),
+    }
+
+
+def fee_outstanding(e=None) -> ColumnElement:
+    """Per-track fees levied, not recovered and not reversed (EUR)."""
+    e = e if e is not None else s.mart_daily_enforcement.c
+    fee_id = (
+        s.dim_enforcement_type.select()
+        .with_only_columns(s.dim_enforcement_type.c.enforcement_type_id)
+        .where(s.dim_enforcement_type.c.code == FEE_TYPE_CODE)
+        .scalar_subquery()
+    )
+    return sum_if(e.enforcement_type_id == fee_id, e.amount_eur - e.recovered_eur - e.reversed_eur)

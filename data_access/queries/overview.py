@@ -1,0 +1,162 @@
+"""Builders behind the Overview page: KPI tiles (current vs previous period), the weekly
+trend and the top markets / labels by exposure."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import Select, and_, case, func, literal, or_, select, union_all
+
+from data_access import schema as s
+from data_access.dialect import trunc_date
+from data_access.filters import Filters
+from data_access.queries.common import attribution_predicate, scope_predicate, slice_predicate
+from data_access.queries.measures import fee_outstanding, fraud_measures, sum_if
+from data_access.scope import Scope
+
+
+def _two_periods(t, f: Filters, scope: Scope, *, attribution=True):
+    """Rows of the current and the previous period, labelled by a 'period' column."""
+    prev = f.previous()
+    label = case((t.c.date_key >= f.start, literal("current")), else_=literal("previous"))
+    cond = and_(
+        t.c.date_key.between(prev.start, f.end),
+        slice_predicate(t, f, attribution=attribution),
+        scope_predicate(t, scope),
+    )
+    return label, cond
+
+
+def fraud_kpi_query(f: Filters, scope: Scope) -> Select:
+    t = s.mart_daily_fraud
+    label, cond = _two_periods(t, f, scope, attribution=False)
+    m = fraud_measures(attribution_predicate(t, f))
+    return (
+        select(label.label("period"), *(v.label(k) for k, v in m.items()))
+        .where(cond)
+        .group_by(label)
+    )
+
+
+def enforcement_kpi_query(f: Filters, scope: Scope) -> Select:
+    t = s.mart_daily_enforcement
+    label, cond = _two_periods(t, f, scope)
+    return (
+        select(
+            label.label("period"),
+            func.coalesce(func.sum(t.c.actions), 0).label("actions"),
+            func.coalesce(func.sum(t.c.streams_removed), 0).label("streams_removed"),
+            fee_outstanding(t.c).label("fees_outstanding_eur"),
+        )
+        .where(cond)
+        .group_by(label)
+    )
+
+
+def case_kpi_query(f: Filters, scope: Scope) -> Select:
+    """Cases opened and SLA breaches per period, and the open backlog at each period end."""
+    t = s.mart_case_daily
+    label, cond = _two_periods(t, f, scope)
+    # Typology applies to cases; detector does not (cases span detections).
+    return (
+        select(
+            label.label("period"),
+            func.coalesce(func.sum(t.c.cases_opened), 0).label("cases_opened"),
+            func.coalesce(func.sum(t.c.sla_breaches), 0).label("sla_breaches"),
+        )
+        .where(cond)
+        .group_by(label)
+    )
+
+
+def open_cases_query(f: Filters, scope: Scope) -> Select:
+    """Cases open at the end of the current and of the previous period."""
+    c = s.fact_case
+    prev_end = f.start - timedelta(days=1)
+    cut_cur = f.end + timedelta(days=1)
+    cut_prev = prev_end + timedelta(days=1)
+
+    def open_at(cut):
+        return and_(c.c.opened_at < cut, or_(c.c.resolved_at.is_(None), c.c.resolved_at >= cut))
+
+    return select(
+        sum_if(open_at(cut_cur), 1).label("open_current"),
+        sum_if(open_at(cut_prev), 1).label("open_previous"),
+    ).where(
+        slice_predicate(c, f.narrowed(detectors=()), attribution=True),
+        scope_predicate(c, scope),
+    )
+
+
+def weekly_trend_query(f: Filters, scope: Scope) -> Select:
+    t = s.mart_daily_fraud
+    week = trunc_date("week", t.c.date_key)
+    m = fraud_measures(attribution_predicate(t, f))
+    return (
+        select(
+            week.label("week"),
+            m["streams"].label("streams"),
+            m["detected_streams"].label("detected_streams"),
+            m["confirmed_streams"].label("confirmed_streams"),
+        )
+        .where(
+            t.c.date_key.between(f.start, f.end),
+            slice_predicate(t, f, attribution=False),
+            scope_predicate(t, scope),
+        )
+        .group_by(week)
+        .order_by(week)
+    )
+
+
+_TOP = {
+    "market": (s.dim_market, "market_id", s.dim_market.c.name),
+    "label": (s.dim_label, "label_id", s.dim_label.c.name),
+    "distributor": (s.dim_distributor, "distributor_id", s.dim_distributor.c.name),
+}
+
+
+def top_exposure_query(f: Filters, scope: Scope, *, by: str, limit: int = 10) -> Select:
+    """Top ``by`` (market / label / distributor) by exposure over the period."""
+    if by not in _TOP:
+        raise ValueError(f"cannot rank by {by!r}")
+    dim, key, name = _TOP[by]
+    fr, en = s.mart_daily_fraud, s.mart_daily_enforcement
+    parts = union_all(
+        select(
+            fr.c[key].label("k"),
+            fraud_measures(attribution_predicate(fr, f))["at_risk_eur"].label("at_risk_eur"),
+            literal(0.0).label("fees_outstanding_eur"),
+        )
+        .where(
+            fr.c.date_key.between(f.start, f.end),
+            slice_predicate(fr, f, attribution=False),
+            scope_predicate(fr, scope),
+        )
+        .group_by(fr.c[key]),
+        select(
+            en.c[key].label("k"),
+            literal(0.0).label("at_risk_eur"),
+            fee_outstanding(en.c).label("fees_outstanding_eur"),
+        )
+        .where(
+            en.c.date_key.between(f.start, f.end),
+            slice_predicate(en, f),
+            scope_predicate(en, scope),
+        )
+        .group_by(en.c[key]),
+    ).subquery("u")
+    at_risk = func.sum(parts.c.at_risk_eur)
+    fees = func.sum(parts.c.fees_outstanding_eur)
+    return (
+        select(
+            name.label(by),
+            at_risk.label("at_risk_eur"),
+            fees.label("fees_outstanding_eur"),
+            (at_risk + fees).label("exposure_eur"),
+        )
+        .select_from(parts.join(dim, dim.c[key] == parts.c.k))
+        .group_by(name)
+        .order_by((at_risk + fees).desc(), name)
+        .limit(limit)
+    )

@@ -1,0 +1,80 @@
+"""Rendering helpers shared by pages: KPI tiles, charts with context, readable failures."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import contextmanager
+from typing import TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from analytics import format as fmt
+from analytics.metrics import Tile
+from data_access.loaders.base import WarehouseError
+
+T = TypeVar("T")
+NO_DATA = "No data for this selection. Widen the period or clear some filters."
+
+
+def retry() -> None:
+    st.cache_data.clear()
+
+
+def show_warehouse_error(err: WarehouseError) -> None:
+    st.error(f"{err.message}  \nReference: `{err.ref}`", icon=":material/cloud_off:")
+    st.button("Retry", key=f"retry_{err.ref}", on_click=retry, icon=":material/refresh:")
+
+
+@contextmanager
+def guard():
+    """Turn warehouse failures into a readable message (and stop this page's run)."""
+    try:
+        yield
+    except WarehouseError as err:
+        show_warehouse_error(err)
+        st.stop()
+
+
+def load(fn: Callable[..., T], *args, **kwargs) -> T:
+    """Call a loader under a spinner; failures become a readable message and stop the page."""
+    with guard(), st.spinner("Asking the warehouse…"):
+        return fn(*args, **kwargs)
+
+
+def tiles(items: list[Tile], columns: int = 4) -> None:
+    cols = st.columns(columns)
+    for i, tile in enumerate(items):
+        m = tile.metric
+        delta = tile.delta
+        if delta is None:
+            delta_text = None
+        elif m.unit == "pct":
+            delta_text = f"{delta * 100:+.1f} pp"
+        else:
+            delta_text = fmt.pct(delta, signed=True)
+        colour = (
+            "off" if m.higher_is_better is None else ("normal" if m.higher_is_better else "inverse")
+        )
+        with cols[i % columns]:
+            st.metric(
+                m.label,
+                fmt.value(tile.value, m.unit),
+                delta=delta_text,
+                delta_color=colour,
+                help=f"{m.definition} Delta: vs the previous period of equal length.",
+                border=True,
+            )
+
+
+def no_data(df: pd.DataFrame | None) -> bool:
+    """Show the empty-selection message when there is nothing to draw."""
+    if df is None or df.empty:
+        st.info(NO_DATA, icon=":material/filter_list_off:")
+        return True
+    return False
+
+
+def filter_notes(notes: tuple[str, ...]) -> None:
+    for note in notes:
+        st.warning(note, icon=":material/link_off:")

@@ -1,0 +1,129 @@
+"""The global filters: sidebar widgets bound to the URL, and the one typed accessor pages use.
+
+Widget keys are the URL keys (``period``, ``market``, ...), so a copied link reproduces
+the view. Values come back from Streamlit already restricted to the widget's options; the
+raw URL is also checked once so that dropped values are explained, not silently lost.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from data_access.filters import MAX_ITEMS, Filters, Options, validate_period
+from data_access.loaders.options import load_options
+from data_access.scope import Scope
+from ui.identity import current_scope
+
+_MULTI = (
+    ("market", "Markets", "markets"),
+    ("region", "Regions", "regions"),
+    ("label", "Labels", "labels"),
+    ("distributor", "Distributors", "distributors"),
+    ("typology", "Typologies", "typologies"),
+    ("detector", "Detectors", "detectors"),
+)
+
+
+def options(scope: Scope | None = None) -> Options:
+    return load_options(scope or current_scope())
+
+
+def _raw_params() -> dict[str, list[str]]:
+    qp = st.query_params
+    return {k: qp.get_all(k) for k in qp}
+
+
+def render_sidebar(opts: Options) -> None:
+    """Create the global filter widgets (called from app.py on every page)."""
+    raw = _raw_params()
+    if "_filter_notes" not in st.session_state:
+        # The first look at the URL: say what was unusable in it.
+        st.session_state["_filter_notes"] = Filters.from_query_params(raw, opts).notes
+    st.sidebar.header("Filters")
+    st.sidebar.date_input(
+        "Period",
+        value=opts.default_period(),
+        min_value=opts.min_date,
+        max_value=opts.max_date,
+        key="period",
+        bind="query-params",
+        help="Inclusive. The previous period of equal length is used for deltas.",
+    )
+    for key, label, _ in _MULTI:
+        st.sidebar.multiselect(
+            label,
+            options=opts.names(key),
+            key=key,
+            bind="query-params",
+            max_selections=MAX_ITEMS,
+            placeholder="All",
+        )
+    if any(st.session_state.get(k) for k, _, _ in _MULTI):
+        st.sidebar.button("Clear filters", on_click=clear_filters, icon=":material/filter_alt_off:")
+
+
+def clear_filters() -> None:
+    for key, _, _ in _MULTI:
+        st.session_state[key] = []
+
+
+def current_filters() -> Filters:
+    """The validated global filters of this run (what every page reads)."""
+    opts = options()
+    notes = list(st.session_state.get("_filter_notes", ()))
+    period = st.session_state.get("period", opts.default_period())
+    if isinstance(period, date):
+        period = (period, period)
+    period = tuple(period) if period else ()
+    if len(period) == 1:  # a range being picked: first day chosen, second not yet
+        period = (period[0], period[0])
+    start, end = period if len(period) == 2 else opts.default_period()
+    start, end = validate_period(start, end, opts, notes)
+
+    def ids(kind: str) -> tuple:
+        chosen = st.session_state.get(kind) or []
+        if kind in ("market", "region"):
+            allowed = set(opts.names(kind))
+            return tuple(v for v in chosen if v in allowed)
+        mapping = opts.id_of(kind)
+        return tuple(mapping[v] for v in chosen if v in mapping)
+
+    return Filters(
+        start=start,
+        end=end,
+        markets=ids("market"),
+        regions=ids("region"),
+        labels=ids("label"),
+        distributors=ids("distributor"),
+        typologies=ids("typology"),
+        detectors=ids("detector"),
+        notes=tuple(dict.fromkeys(notes)),
+    )
+
+
+def set_filter(kind: str, names: list[str]) -> None:
+    """Narrow a global filter programmatically (drill-down); bound widgets update the URL."""
+    st.session_state[kind] = names
+
+
+def context_line(f: Filters, opts: Options) -> str:
+    """A one-line description of the filter context, for captions and exports."""
+    parts = [f"{f.start:%d %b %Y} – {f.end:%d %b %Y}"]
+    if f.markets:
+        parts.append("markets " + ", ".join(f.markets[:6]) + ("…" if len(f.markets) > 6 else ""))
+    if f.regions:
+        parts.append("regions " + ", ".join(f.regions))
+    for kind, values in (
+        ("label", f.labels),
+        ("distributor", f.distributors),
+        ("typology", f.typologies),
+        ("detector", f.detectors),
+    ):
+        if values:
+            names = opts.name_of(kind)
+            shown = [names.get(v, "?") for v in values[:3]]
+            more = f" +{len(values) - 3}" if len(values) > 3 else ""
+            parts.append(f"{kind}s " + ", ".join(shown) + more)
+    return " · ".join(parts)
