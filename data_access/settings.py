@@ -45,11 +45,11 @@ def resolve_url(secrets_path: Path = SECRETS) -> str:
 
 
 def describe_url(url: str) -> str:
-    """A credential-free description, e.g. 'duckdb (warehouse.duckdb)' or 'postgresql'."""
+    """A credential- and path-free description, e.g. 'postgresql warehouse'."""
     try:
         u = make_url(url)
     except Exception:
         return "an unparseable warehouse URL"
     if u.get_backend_name() == "duckdb":
-        return f"embedded DuckDB ({Path(u.database or '').name or 'memory'})"
+        return "embedded DuckDB warehouse"
     return f"{u.get_backend_name()} warehouse"

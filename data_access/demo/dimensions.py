@@ -119,10 +119,10 @@ def dates() -> pd.DataFrame:
             "month": days.month.astype("int16"),
             "iso_year": iso["year"].to_numpy().astype("int16"),
             "iso_week": iso["week"].to_numpy().astype("int16"),
-            "week_start": (days - pd.to_timedelta(days.dayofweek, unit="D")).date,
+            "week_start": (days - pd.to_timedelta(days.day_of_week, unit="D")).date,
             "month_start": days.to_period("M").start_time.date,
-            "day_of_week": (days.dayofweek + 1).astype("int16"),
-            "is_weekend": days.dayofweek >= 5,
+            "day_of_week": (days.day_of_week + 1).astype("int16"),
+            "is_weekend": days.day_of_week >= 5,
         }
     )
 

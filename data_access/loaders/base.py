@@ -44,13 +44,16 @@ _MESSAGES = {
     "period or the filters, or try again when the warehouse is less busy.",
     "missing": "A table the dashboard needs is missing from the warehouse. Rebuild the marts "
     "(python -m data_access.marts) or the demo warehouse (make warehouse).",
-    "empty": "The demo warehouse has not been built yet. Run `make warehouse` (or `make run`).",
+    "empty": "The warehouse file does not exist yet. Build the demo warehouse with "
+    "`make warehouse` (or `make run`), or point FRAUD_WAREHOUSE_URL at your warehouse.",
     "other": "The warehouse returned an error for this view.",
 }
 
 
 def classify(exc: BaseException) -> str:
     text = str(exc).lower()
+    if "database does not exist" in text and "read-only" in text:
+        return "empty"  # the embedded DuckDB file was never built
     if (
         "does not exist" in text
         and ("relation" in text or "table" in text)

@@ -1,0 +1,78 @@
+"""Drill-down from chart selections: a click narrows the global filters; "clear" restores.
+
+Charts are drawn with ``on_select=pick(...)``; the callback runs before the next script run,
+so it may set the sidebar widgets' state (bound to the URL) before they are created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+_PREV = "_drill_previous"
+FILTER_KEYS = ("period", "market", "region", "label", "distributor", "typology", "detector")
+
+
+def _remember() -> None:
+    if _PREV not in st.session_state:
+        st.session_state[_PREV] = {k: st.session_state.get(k) for k in FILTER_KEYS}
+
+
+def selected_values(chart_key: str, field: str) -> list:
+    """Values of ``field`` in the current selection of the chart with key ``chart_key``."""
+    event = st.session_state.get(chart_key)
+    if not event:
+        return []
+    selection = event.get("selection", {}) if hasattr(event, "get") else {}
+    values = []
+    for points in selection.values():
+        if isinstance(points, list):
+            values += [p.get(field) for p in points if isinstance(p, dict) and field in p]
+    return [v for v in values if v is not None]
+
+
+def pick(chart_key: str, field: str, kind: str) -> Callable[[], None]:
+    """Callback: narrow global filter ``kind`` (market/label/...) to the clicked value(s).
+
+    ``kind == 'week'`` narrows the period to the clicked week (field holds its start date).
+    """
+
+    def callback() -> None:
+        values = selected_values(chart_key, field)
+        if not values:
+            return
+        _remember()
+        if kind == "week":
+            start = pd.Timestamp(values[0]).date()
+            set_period(start, start + timedelta(days=6))
+        else:
+            st.session_state[kind] = sorted({str(v) for v in values})
+
+    return callback
+
+
+def set_period(start: date, end: date) -> None:
+    st.session_state["period"] = (start, end)
+
+
+def clear() -> None:
+    previous = st.session_state.pop(_PREV, None) or {}
+    for key, value in previous.items():
+        st.session_state[key] = value if value is not None else ([] if key != "period" else None)
+    if previous.get("period") is None:
+        st.session_state.pop("period", None)
+
+
+def clear_button(where=st) -> None:
+    """A visible way back after a drill-down."""
+    if _PREV in st.session_state:
+        where.button(
+            "Clear drill-down",
+            on_click=clear,
+            icon=":material/zoom_out:",
+            key="drill_clear",
+            type="primary",
+        )
