@@ -25,6 +25,7 @@ def weekly_trend_chart(
     long["series"] = long["series"].map(
         {"detected_streams": "Detected (flagged)", "confirmed_streams": "Confirmed"}
     )
+    pick = alt.selection_point(name="week_pick", fields=["week"], on="click")
     lines = (
         alt.Chart(long)
         .mark_line(point=True, strokeWidth=2)
@@ -44,6 +45,7 @@ def weekly_trend_chart(
                 alt.Tooltip("value:Q", title="Streams", format=",.0f"),
             ],
         )
+        .add_params(pick)
     )
     layers = [lines, *event_layer(events, "week", df["week"].min(), df["week"].max())]
     return size(alt.layer(*layers).properties(title=title(text, subtitle)))
@@ -58,12 +60,14 @@ def top_bar_chart(
     value_title: str,
     subtitle: str | None = None,
     money: bool = True,
-    selectable: bool = False,
+    select_field: str | None = None,
 ) -> alt.Chart:
-    """Horizontal bars, largest first; optionally a click selection on the category."""
+    """Horizontal bars, largest first; ``select_field`` adds a click selection named 'pick'
+    carrying that column's value (e.g. a market's iso2 code) for drill-down."""
     if df is None or df.empty or df[value].fillna(0).abs().sum() == 0:
         return empty_chart(text)
-    data = df[[category, value]].dropna(subset=[value])
+    cols = [category, value] + ([select_field] if select_field and select_field != category else [])
+    data = df[cols].dropna(subset=[value])
     chart = (
         alt.Chart(data)
         .mark_bar(color=PALETTE[0])
@@ -75,10 +79,10 @@ def top_bar_chart(
                 alt.Tooltip(f"{value}:Q", title=value_title, format=",.0f"),
             ],
         )
-        .properties(title=title(text, subtitle), width=340, height=max(120, 24 * len(data)))
+        .properties(title=title(text, subtitle), width=340, height=max(120, 26 * len(data)))
     )
-    if selectable:
-        sel = alt.selection_point(name="pick", fields=[category], on="click")
+    if select_field:
+        sel = alt.selection_point(name="pick", fields=[select_field], on="click")
         chart = chart.add_params(sel).encode(
             opacity=alt.condition(sel, alt.value(1.0), alt.value(0.55))
         )

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Date, Double, cast, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 GRAINS = ("day", "week", "month", "quarter")
 
@@ -22,6 +23,12 @@ class trunc_date(FunctionElement):  # noqa: N801 - SQL function style
     type = Date()
     inherit_cache = True
     name = "trunc_date"
+    # The grain is part of the SQL: without it in the cache key, a cached day statement
+    # would be reused for week or month.
+    _traverse_internals = [
+        *FunctionElement._traverse_internals,
+        ("grain", InternalTraversal.dp_string),
+    ]
 
     def __init__(self, grain: str, expr: Any) -> None:
         if grain not in GRAINS:
@@ -91,6 +98,10 @@ class percentile(FunctionElement):  # noqa: N801
     type = Double()
     inherit_cache = True
     name = "percentile"
+    _traverse_internals = [
+        *FunctionElement._traverse_internals,
+        ("q", InternalTraversal.dp_plain_obj),
+    ]
 
     def __init__(self, expr: Any, q: float) -> None:
         q = float(q)

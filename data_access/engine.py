@@ -39,8 +39,12 @@ def make_engine(url: str, *, read_only: bool = True, timeout_s: float = STATEMEN
 
         @event.listens_for(engine, "connect")
         def _lock_down(dbapi_conn, _record):  # pragma: no cover - trivial
+            # Connections to one file share one database instance: once the first has locked
+            # its configuration, setting the lock again fails, so lock only once.
             cur = dbapi_conn.cursor()
-            cur.execute("SET lock_configuration = true")
+            cur.execute("SELECT current_setting('lock_configuration')")
+            if not cur.fetchone()[0]:
+                cur.execute("SET lock_configuration = true")
             cur.close()
 
     return engine

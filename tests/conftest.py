@@ -6,11 +6,20 @@ basenames; tests import helpers as `from tests.support.x import ...`.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 
+import pandas as pd
 import pytest
 
+from tests.support import warehouse
 from tests.support.components import require_component
+
+# The audit log is a separate database: tests write to a throwaway one, never data/.
+os.environ.setdefault(
+    "FRAUD_AUDIT_URL", f"sqlite:///{tempfile.mkdtemp(prefix='fraud-audit-')}/audit.sqlite"
+)
 from tests.support.pg_server import TemporaryPostgres, find_pg_bindir
 
 # -- real PostgreSQL (marker: pg) -----------------------------------------------------------
@@ -31,4 +40,50 @@ def postgres_server() -> Iterator[TemporaryPostgres]:
 
 
 # -- warehouse fixtures ---------------------------------------------------------------------
-# (e.g. a small demo warehouse in DuckDB, the same loaded into `postgres_server`) go here.
+# One small demo warehouse (scale 0.03, seed 11) per session: the frames, the same in a DuckDB
+# file and in a PostgreSQL database. Tests open them read-only via data_access.engine.
+
+
+@pytest.fixture(scope="session")
+def demo_frames() -> dict[str, pd.DataFrame]:
+    """generate(scale=0.03, seed=11): dimension and fact tables as DataFrames. Don't mutate."""
+    return warehouse.demo_frames()
+
+
+@pytest.fixture(scope="session")
+def duck_url(demo_frames: dict[str, pd.DataFrame], tmp_path_factory: pytest.TempPathFactory) -> str:
+    """`duckdb:///...` of a file holding `demo_frames` and the marts (writer already closed)."""
+    path = tmp_path_factory.mktemp("warehouse") / "demo.duckdb"
+    return warehouse.build_duckdb(path, demo_frames)
+
+
+@pytest.fixture(scope="session")
+def pg_url(postgres_server: TemporaryPostgres, demo_frames: dict[str, pd.DataFrame]) -> str:
+    """Admin URL of database fraud_demo on `postgres_server`, holding `demo_frames` + marts."""
+    url = postgres_server.create_database(warehouse.PG_DATABASE)
+    warehouse.load_into(url, demo_frames)
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_readonly_url(postgres_server: TemporaryPostgres, pg_url: str) -> str:
+    """A read-only role's URL on fraud_demo (granted after the tables exist)."""
+    url = postgres_server.create_readonly_role(
+        warehouse.PG_DATABASE, warehouse.PG_READER, warehouse.PG_READER_PASSWORD
+    )
+    warehouse.check_can_select(url)
+    return url
+
+
+@pytest.fixture(
+    scope="session",
+    params=[
+        pytest.param("duckdb", id="duckdb"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.pg),
+    ],
+)
+def warehouse_url(request: pytest.FixtureRequest) -> str:
+    """The demo warehouse's read-only URL, once on DuckDB and once on PostgreSQL."""
+    if request.param == "duckdb":
+        return request.getfixturevalue("duck_url")
+    return request.getfixturevalue("pg_readonly_url")

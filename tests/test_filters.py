@@ -86,3 +86,11 @@ def test_filters_are_hashable_and_notes_do_not_change_identity():
     a = Filters(start=date(2025, 1, 1), end=date(2025, 1, 2), markets=("SE", "DE"))
     b = Filters(start=date(2025, 1, 1), end=date(2025, 1, 2), markets=("DE", "SE"), notes=("x",))
     assert a == b and hash(a) == hash(b)
+
+
+def test_drill_week_values_parse_from_epoch_ms_and_iso():
+    from ui.drill import as_date
+
+    assert as_date(1767571200000) == date(2026, 1, 5)
+    assert as_date("2026-01-05T00:00:00") == date(2026, 1, 5)
+    assert as_date("'; DROP") is None

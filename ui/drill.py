@@ -46,12 +46,24 @@ def pick(chart_key: str, field: str, kind: str) -> Callable[[], None]:
             return
         _remember()
         if kind == "week":
-            start = pd.Timestamp(values[0]).date()
+            start = as_date(values[0])
+            if start is None:
+                return
             set_period(start, start + timedelta(days=6))
         else:
             st.session_state[kind] = sorted({str(v) for v in values})
 
     return callback
+
+
+def as_date(value) -> date | None:
+    """A selected date: Vega-Lite sends temporal fields as epoch milliseconds, text as ISO."""
+    try:
+        if isinstance(value, (int, float)):
+            return pd.Timestamp(int(value), unit="ms").date()
+        return pd.Timestamp(str(value)[:10]).date()
+    except (ValueError, OverflowError):
+        return None
 
 
 def set_period(start: date, end: date) -> None:

@@ -22,14 +22,14 @@ _TYPO_CODES = [t[0] for t in ref.TYPOLOGIES]
 # Streams per account per day by typology (low, high): bots stream round the clock; hijacked
 # accounts carry on with their owner's listening as cover.
 _SPA = {
-    "bot_farm": (450, 900),
-    "ai_dilution": (250, 600),
-    "click_farm": (150, 350),
-    "playlist_stuffing": (120, 300),
-    "account_takeover": (60, 140),
-    "noise_loops": (400, 900),
-    "distributor_fraud": (250, 500),
-    "sabotage": (200, 450),
+    "bot_farm": (350, 700),
+    "ai_dilution": (200, 450),
+    "click_farm": (120, 260),
+    "playlist_stuffing": (90, 220),
+    "account_takeover": (50, 110),
+    "noise_loops": (300, 700),
+    "distributor_fraud": (200, 400),
+    "sabotage": (150, 350),
 }
 
 
@@ -62,7 +62,7 @@ def day_multiplier() -> np.ndarray:
     """Seasonality: weekend +8%, December +10%, ~9% year-on-year growth."""
     days = pd.date_range(ref.START, ref.END, freq="D")
     t = np.arange(len(days)) / 365.0
-    weekend = np.where(days.dayofweek >= 5, 1.08, 1.0)
+    weekend = np.where(days.day_of_week >= 5, 1.08, 1.0)
     december = np.where(days.month == 12, 1.10, 1.0)
     return 1.09**t * weekend * december
 
@@ -126,7 +126,7 @@ def campaigns(
     rng: np.random.Generator, labels: pd.DataFrame, tracks: pd.DataFrame, scale: float
 ) -> Campaigns:
     n_days = all_days()
-    n = max(6, round(3 * 104 * scale))
+    n = max(6, round(4 * 104 * scale))  # DOMAIN.md: 2-4 campaigns a week
     # More campaigns as the platform grows; the fee deters the flagrant ones a little.
     day_w = 1.0 + 0.4 * np.arange(n_days) / n_days
     day_w[day_index(ref.FEE_START) :] *= 0.85
@@ -191,7 +191,10 @@ def campaigns(
             "start_day": start,
             "duration": duration,
             "label": labels_out,
-            "accounts": np.exp(rng.uniform(np.log(50), np.log(10_000), n)).round().astype(int),
+            # 50-10,000 accounts, most campaigns a few hundred to a few thousand.
+            "accounts": np.clip(rng.lognormal(np.log(1100), 0.8, n), 50, 10_000)
+            .round()
+            .astype(int),
         }
     )
     return Campaigns(frame, pd.concat(pair_parts, ignore_index=True))

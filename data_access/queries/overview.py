@@ -148,15 +148,17 @@ def top_exposure_query(f: Filters, scope: Scope, *, by: str, limit: int = 10) ->
     ).subquery("u")
     at_risk = func.sum(parts.c.at_risk_eur)
     fees = func.sum(parts.c.fees_outstanding_eur)
+    extra = [s.dim_market.c.iso2] if by == "market" else []
     return (
         select(
             name.label(by),
+            *extra,
             at_risk.label("at_risk_eur"),
             fees.label("fees_outstanding_eur"),
             (at_risk + fees).label("exposure_eur"),
         )
         .select_from(parts.join(dim, dim.c[key] == parts.c.k))
-        .group_by(name)
+        .group_by(name, *extra)
         .order_by((at_risk + fees).desc(), name)
         .limit(limit)
     )

@@ -97,3 +97,10 @@ def test_unreachable_warehouse_is_a_clear_message(monkeypatch, tmp_path):
     text = screen_text(at)
     assert at.error, text
     assert "nowhere.duckdb" not in text and "duckdb:///" not in text
+
+
+def test_no_deltas_when_previous_period_precedes_the_data(monkeypatch, duck_url):
+    at = run_app(monkeypatch, duck_url, page=PAGE, params={"period": ["2025-01-01", "2025-06-30"]})
+    assert_clean(at)
+    assert any("no comparison" in c.value for c in at.caption)
+    assert all(not m.delta for m in at.metric)

@@ -1,0 +1,91 @@
+"""End to end in real Chromium: a real `streamlit run` over the small demo warehouse.
+
+Every page opens and shows its headline; a filter change is reflected on screen; the URL
+reproduces the view in a fresh browser context; hostile URLs never show a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.browser import streamlit_server
+
+pytestmark = pytest.mark.browser
+
+# url_path -> a heading the page must show once its data has loaded.
+PAGES = {
+    "": "Overview",
+}
+TIMEOUT = 45_000
+
+
+@pytest.fixture(scope="module")
+def app_url(duck_url):
+    with streamlit_server(env={"FRAUD_WAREHOUSE_URL": duck_url}) as url:
+        yield url
+
+
+def _wait_ready(page: Page) -> None:
+    # Streamlit shows a running indicator while the script runs; wait for it to settle.
+    page.wait_for_load_state("networkidle")
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT)
+
+
+def _no_traceback(page: Page) -> None:
+    body = page.locator("body").inner_text()
+    for marker in ("Traceback", "duckdb:///", "postgresql+", "Error:"):
+        assert marker not in body, f"{marker!r} on screen"
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+@pytest.mark.parametrize("path, heading", list(PAGES.items()), ids=list(PAGES.values()))
+def test_every_page_opens_with_a_headline_number(page: Page, app_url, path, heading):
+    page.goto(f"{app_url}/{path}")
+    expect(page.get_by_role("heading", name=heading, exact=True).first).to_be_visible(
+        timeout=TIMEOUT
+    )
+    _wait_ready(page)
+    metric = page.get_by_test_id("stMetricValue").first
+    expect(metric).to_be_visible(timeout=TIMEOUT)
+    assert re.search(r"\d", metric.inner_text())
+    _no_traceback(page)
+
+
+def test_filter_change_is_reflected_and_url_reproduces_view(page: Page, app_url, browser):
+    page.goto(f"{app_url}/?market=SE")
+    expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible(timeout=TIMEOUT)
+    _wait_ready(page)
+    caption = page.get_by_text(re.compile(r"markets SE")).first
+    expect(caption).to_be_visible(timeout=TIMEOUT)
+    streams_se = page.get_by_test_id("stMetricValue").first.inner_text()
+
+    # Same link in a fresh browser context: the same view.
+    other = browser.new_context().new_page()
+    other.goto(page.url)
+    expect(other.get_by_text(re.compile(r"markets SE")).first).to_be_visible(timeout=TIMEOUT)
+    _wait_ready(other)
+    assert other.get_by_test_id("stMetricValue").first.inner_text() == streams_se
+
+    # Without the market filter the streams tile changes.
+    page.goto(f"{app_url}/")
+    _wait_ready(page)
+    expect(page.get_by_test_id("stMetricValue").first).not_to_have_text(streams_se, timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "market=%27%20OR%201%3D1%20--",
+        "period=9999-01-01&period=9999-12-31",
+        "label=%3Cscript%3Ealert(1)%3C%2Fscript%3E",
+        "period=2026-11-01&period=2026-01-01",
+    ],
+)
+def test_hostile_urls_show_no_traceback(page: Page, app_url, query):
+    page.goto(f"{app_url}/?{query}")
+    expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible(timeout=TIMEOUT)
+    _wait_ready(page)
+    _no_traceback(page)

@@ -1,0 +1,55 @@
+"""Audit hooks for pages and exports: the current viewer + what they looked at or took."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from data_access import audit
+from data_access.filters import Filters
+from ui.identity import current_scope, current_user
+
+
+def _params(f: Filters) -> dict:
+    return {
+        "start": f.start.isoformat(),
+        "end": f.end.isoformat(),
+        "markets": list(f.markets),
+        "regions": list(f.regions),
+        "labels": list(f.labels),
+        "distributors": list(f.distributors),
+        "detectors": list(f.detectors),
+        "typologies": list(f.typologies),
+    }
+
+
+def current_page() -> str:
+    try:
+        return st.context.url.rsplit("/", 1)[-1].split("?")[0] or "overview"
+    except Exception:
+        return "unknown"
+
+
+def record_view(page: str, f: Filters) -> None:
+    """One 'view' per page and filter combination per session (not per rerun)."""
+    key = ("_audited", page, f)
+    if st.session_state.get("_audit_last") == key:
+        return
+    st.session_state["_audit_last"] = key
+    audit.record(
+        user=current_user(), role=current_scope().role, action="view", page=page, filters=_params(f)
+    )
+
+
+def record_export(
+    item: str, fmt: str, f: Filters, *, rows: int | None = None, page: str | None = None
+) -> None:
+    audit.record(
+        user=current_user(),
+        role=current_scope().role,
+        action="export",
+        page=page or current_page(),
+        item=item,
+        fmt=fmt,
+        filters=_params(f),
+        rows=rows,
+    )

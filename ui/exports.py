@@ -1,0 +1,159 @@
+"""The export menu under each chart: PNG/SVG/PDF of the figure, CSV/XLSX of its data.
+
+Bytes are built only when a button is clicked (Streamlit's deferred downloads) and are
+cached by the figure's content, so a page run never renders images it does not need and a
+second click costs nothing. Viewers without the export right see no buttons.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+import streamlit as st
+
+from analytics.metrics import METRICS
+from charts import export
+from data_access.filters import Filters, Options
+from ui import audit, state
+from ui.identity import current_scope
+
+log = logging.getLogger("fraud.export")
+
+
+@dataclass(frozen=True)
+class ChartExport:
+    """Everything needed to export one chart: its figure, its data, what it is."""
+
+    key: str  # unique per page, e.g. "overview_trend"
+    page: str  # page slug for file names, e.g. "overview"
+    title: str
+    data: pd.DataFrame
+    chart: object = None  # Altair chart
+    figure: object = None  # Plotly figure (Sankey, fan charts)
+    metrics: tuple[str, ...] = ()  # keys of METRICS used, for the definitions sheet
+    money: tuple[str, ...] = ()
+    percent: tuple[str, ...] = ()
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=64)
+def _altair_bytes(spec_json: str, fmt: str) -> bytes:
+    return export.altair_image(json.loads(spec_json), fmt)
+
+
+@st.cache_resource(show_spinner=False)
+def _kaleido_server() -> bool:
+    """One long-lived browser for Plotly exports per process."""
+    import kaleido
+
+    kaleido.start_sync_server(silence_warnings=True)
+    return True
+
+
+@lru_cache(maxsize=32)
+def _plotly_bytes(fig_json: str, fmt: str, title: str, context: str, as_of) -> bytes:
+    import plotly.io as pio
+
+    return export.plotly_image(
+        pio.from_json(fig_json), fmt, title=title, context=context, as_of=as_of
+    )
+
+
+def context_of(f: Filters, opts: Options) -> dict[str, str]:
+    """The filter context written into exports (and the XLSX 'About' sheet)."""
+    return {
+        "Period": f"{f.start:%Y-%m-%d} to {f.end:%Y-%m-%d}",
+        "Filters": state.context_line(f, opts),
+        "Data as of": f"{opts.max_date:%Y-%m-%d}",
+        "Exported": export.now_stamp(),
+    }
+
+
+def render(item: ChartExport, f: Filters, opts: Options, *, where=st) -> None:
+    """A compact 'Export' popover with the five downloads (nothing for non-exporters)."""
+    scope = current_scope()
+    if not scope.exports:
+        return
+    context = state.context_line(f, opts)
+    ctx = context_of(f, opts)
+    definitions = {METRICS[k].label: METRICS[k].definition for k in item.metrics if k in METRICS}
+
+    def name(ext: str) -> str:
+        return export.file_name(item.page, end=f.end, markets=f.markets, suffix=item.key, ext=ext)
+
+    def on_click(fmt: str) -> Callable[[], None]:
+        return lambda: audit.record_export(item.key, fmt, f, rows=len(item.data))
+
+    with where.popover("Export", icon=":material/download:"):
+        if item.chart is not None:
+            spec_json = json.dumps(
+                export.with_context(
+                    item.chart, title=item.title, context=context, as_of=opts.max_date
+                ),
+                sort_keys=True,
+                default=str,
+            )
+            for fmt in export.IMAGE_FORMATS:
+                st.download_button(
+                    f"{fmt.upper()} image",
+                    data=lambda fmt=fmt: _altair_bytes(spec_json, fmt),
+                    file_name=name(fmt),
+                    mime=export.MIME[fmt],
+                    key=f"{item.key}_{fmt}",
+                    on_click=on_click(fmt),
+                    icon=":material/image:",
+                )
+        elif item.figure is not None:
+            if export.plotly_export_available():
+                fig_json = item.figure.to_json()
+
+                def plotly_data(fmt: str) -> bytes:
+                    _kaleido_server()
+                    return _plotly_bytes(fig_json, fmt, item.title, context, opts.max_date)
+
+                for fmt in export.IMAGE_FORMATS:
+                    st.download_button(
+                        f"{fmt.upper()} image",
+                        data=lambda fmt=fmt: plotly_data(fmt),
+                        file_name=name(fmt),
+                        mime=export.MIME[fmt],
+                        key=f"{item.key}_{fmt}",
+                        on_click=on_click(fmt),
+                        icon=":material/image:",
+                    )
+            else:
+                st.caption(
+                    "Image export of this figure needs Chrome or Chromium on the server "
+                    "(`apt-get install chromium`). Data exports below work without it."
+                )
+        data = item.data
+        st.download_button(
+            "CSV data",
+            data=lambda: export.csv_bytes(data),
+            file_name=name("csv"),
+            mime=export.MIME["csv"],
+            key=f"{item.key}_csv",
+            on_click=on_click("csv"),
+            icon=":material/table:",
+        )
+        st.download_button(
+            "XLSX data",
+            data=lambda: export.xlsx_bytes(
+                data,
+                title=item.title,
+                context={**ctx, **item.extra},
+                definitions=definitions,
+                money=item.money,
+                percent=item.percent,
+            ),
+            file_name=name("xlsx"),
+            mime=export.MIME["xlsx"],
+            key=f"{item.key}_xlsx",
+            on_click=on_click("xlsx"),
+            icon=":material/grid_on:",
+        )
