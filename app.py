@@ -15,6 +15,28 @@ st.set_page_config(page_title="Fraud insights", page_icon=":material/shield:", l
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
+    st.Page(
+        "pages/trends.py", title="Fraud trends", icon=":material/trending_up:", url_path="trends"
+    ),
+    st.Page("pages/funnel.py", title="Funnel", icon=":material/filter_alt:", url_path="funnel"),
+    st.Page(
+        "pages/enforcement.py", title="Enforcement", icon=":material/gavel:", url_path="enforcement"
+    ),
+    st.Page(
+        "pages/cases.py",
+        title="Cases & escalations",
+        icon=":material/assignment_late:",
+        url_path="cases",
+    ),
+    st.Page(
+        "pages/exposure.py", title="Exposure", icon=":material/query_stats:", url_path="exposure"
+    ),
+    st.Page(
+        "pages/health.py",
+        title="Data health",
+        icon=":material/health_and_safety:",
+        url_path="health",
+    ),
 ]
 
 try:

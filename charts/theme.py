@@ -36,6 +36,8 @@ def fraud_theme() -> alt.theme.ThemeConfig:
                 "subtitleColor": "#555555",
             },
             "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#E6E6E6"},
+            # Category axes (labels, markets) show every name rather than every other one.
+            "axisBand": {"labelOverlap": False, "labelLimit": 180},
             "legend": {"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom"},
             "view": {"stroke": None},
             "background": "white",

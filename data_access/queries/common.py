@@ -42,13 +42,21 @@ def slice_predicate(t: Table, f: Filters, *, attribution: bool = True) -> Column
     if f.labels:
         parts.append(c.label_id.in_(f.labels))
     if f.distributors:
-        parts.append(c.distributor_id.in_(f.distributors))
+        parts.append(_distributor_in(t, f.distributors))
     # A table without the column is not sliced by it (cases have no detector); pages say so.
     if attribution and f.typologies and "typology_id" in c:
         parts.append(c.typology_id.in_(f.typologies))
     if attribution and f.detectors and "detector_id" in c:
         parts.append(c.detector_id.in_(f.detectors))
     return and_(true(), *parts)
+
+
+def _distributor_in(t: Table, ids: tuple[int, ...]) -> ColumnElement:
+    """Distributor membership; tables without the column reach it through their label."""
+    if "distributor_id" in t.c:
+        return t.c.distributor_id.in_(ids)
+    labels = select(s.dim_label.c.label_id).where(s.dim_label.c.distributor_id.in_(ids))
+    return t.c.label_id.in_(labels)
 
 
 def attribution_predicate(t: Table, f: Filters) -> ColumnElement:
@@ -68,7 +76,7 @@ def scope_predicate(t: Table, scope: Scope) -> ColumnElement:
     if scope.labels is not None:
         parts.append(c.label_id.in_(scope.labels) if scope.labels else false())
     if scope.distributors is not None:
-        parts.append(c.distributor_id.in_(scope.distributors) if scope.distributors else false())
+        parts.append(_distributor_in(t, scope.distributors) if scope.distributors else false())
     if scope.team is not None:
         if "owner_team_id" in c:
             team_id = select(s.dim_team.c.team_id).where(s.dim_team.c.code == scope.team)

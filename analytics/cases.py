@@ -1,0 +1,62 @@
+"""Case KPIs: backlog roll-ups, SLA compliance and breach rates (pure pandas)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+
+def _div(a, b) -> pd.Series:
+    a, b = pd.Series(a, dtype=float), pd.Series(b, dtype=float)
+    return (a / b.where(b != 0)).astype(float)
+
+
+def backlog_by(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Open cases and their exposure summed over ``keys`` (empty in, empty out)."""
+    cols = [*keys, "cases", "exposure_eur"]
+    if df is None or df.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
+    out = df.groupby(keys, observed=True, as_index=False)[["cases", "exposure_eur"]].sum()
+    return out.astype({"cases": float, "exposure_eur": float})
+
+
+def backlog_totals(df: pd.DataFrame) -> dict[str, float]:
+    if df is None or df.empty:
+        return {"open_cases": 0.0, "backlog_exposure_eur": 0.0, "oldest_open_h": float("nan")}
+    return {
+        "open_cases": float(df["cases"].sum()),
+        "backlog_exposure_eur": float(df["exposure_eur"].sum()),
+        "oldest_open_h": float(df["oldest_h"].max()),
+    }
+
+
+def sla_compliance(df: pd.DataFrame) -> pd.DataFrame:
+    """Add first-response / resolution SLA compliance (within SLA ÷ cases with the event)."""
+    out = df.copy()
+    if out.empty:
+        out["first_response_compliance"] = pd.Series(dtype=float)
+        out["resolution_compliance"] = pd.Series(dtype=float)
+        return out
+    out["first_response_compliance"] = _div(
+        out["first_response_within_sla"], out["responded"]
+    ).to_numpy()
+    out["resolution_compliance"] = _div(out["resolution_within_sla"], out["resolved"]).to_numpy()
+    return out
+
+
+def sla_breach_rates(df: pd.DataFrame) -> pd.DataFrame:
+    """Add the breach rates (either SLA, first response, resolution) ÷ cases opened."""
+    out = df.copy()
+    for col, num in (
+        ("sla_breach_rate", "sla_breaches"),
+        ("first_response_breach_rate", "first_response_breaches"),
+        ("resolution_breach_rate", "resolution_breaches"),
+    ):
+        out[col] = _div(out[num], out["cases_opened"]).to_numpy() if not out.empty else []
+    return out
+
+
+def period_breach_rate(df: pd.DataFrame) -> float:
+    """SLA breach rate over the whole period (NaN when no case was opened)."""
+    if df is None or df.empty or df["cases_opened"].sum() == 0:
+        return float("nan")
+    return float(df["sla_breaches"].sum() / df["cases_opened"].sum())

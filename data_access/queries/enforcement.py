@@ -1,0 +1,228 @@
+"""Builders behind the Enforcement page: actions and money by type (current vs previous
+period, per week), repeat offenders by label / distributor, and appeals.
+
+Actions are dated by the day they were applied (mart_daily_enforcement). Appeals are
+counted against the actions applied in the period (a cohort), from fact_appeal joined to
+fact_enforcement and read aggregated only.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Date, Select, case, cast, func, literal, null, or_, select, union_all
+
+from data_access import schema as s
+from data_access.dialect import as_date, hours_between, percentile, trunc_date
+from data_access.filters import Filters
+from data_access.queries.common import scope_predicate, slice_predicate, where
+from data_access.queries.measures import FEE_TYPE_CODE, sum_if
+from data_access.scope import Scope
+
+WITHHOLDING_TYPE_CODE = "royalty_withholding"
+# Actions a rights holder can appeal: they cost money or content. Suspensions of bot
+# accounts and warnings are not appealable.
+APPEALABLE_TYPE_CODES = ("stream_removal", "royalty_withholding", FEE_TYPE_CODE, "takedown")
+
+# Ranking dimensions a user may choose: name -> (dimension table, key column).
+OFFENDER_BY = {
+    "label": (s.dim_label, "label_id"),
+    "distributor": (s.dim_distributor, "distributor_id"),
+}
+
+
+def _sum(col):
+    return func.coalesce(func.sum(col), 0)
+
+
+def _money(e, et) -> list:
+    """Enforcement measures over mart_daily_enforcement joined to dim_enforcement_type."""
+    return [
+        _sum(e.c.actions).label("actions"),
+        _sum(e.c.streams_removed).label("streams_removed"),
+        sum_if(et.c.code == WITHHOLDING_TYPE_CODE, e.c.amount_eur).label("withheld_eur"),
+        sum_if(et.c.code == FEE_TYPE_CODE, e.c.amount_eur).label("fees_levied_eur"),
+        _sum(e.c.recovered_eur).label("fees_recovered_eur"),
+        _sum(e.c.reversed_eur).label("reversed_eur"),
+    ]
+
+
+def enforcement_kpi_query(f: Filters, scope: Scope) -> Select:
+    """Actions and money per period ('current', 'previous' of equal length)."""
+    e, et = s.mart_daily_enforcement, s.dim_enforcement_type
+    prev = f.previous()
+    label = case((e.c.date_key >= f.start, literal("current")), else_=literal("previous"))
+    return (
+        select(label.label("period"), *_money(e, et))
+        .select_from(e.join(et, et.c.enforcement_type_id == e.c.enforcement_type_id))
+        .where(
+            e.c.date_key.between(prev.start, f.end),
+            slice_predicate(e, f),
+            scope_predicate(e, scope),
+        )
+        .group_by(label)
+    )
+
+
+def enforcement_by_type_query(f: Filters, scope: Scope) -> Select:
+    """Per enforcement type: actions, reversals, streams removed and money (EUR)."""
+    e, et = s.mart_daily_enforcement, s.dim_enforcement_type
+    return (
+        select(
+            et.c.enforcement_type_id,
+            et.c.name.label("enforcement_type"),
+            _sum(e.c.actions).label("actions"),
+            _sum(e.c.reversed).label("reversed"),
+            _sum(e.c.streams_removed).label("streams_removed"),
+            _sum(e.c.amount_eur).label("amount_eur"),
+            _sum(e.c.recovered_eur).label("recovered_eur"),
+            _sum(e.c.reversed_eur).label("reversed_eur"),
+        )
+        .select_from(e.join(et, et.c.enforcement_type_id == e.c.enforcement_type_id))
+        .where(where(e, f, scope))
+        .group_by(et.c.enforcement_type_id, et.c.name)
+        .order_by(et.c.enforcement_type_id)
+    )
+
+
+def weekly_enforcement_query(f: Filters, scope: Scope) -> Select:
+    """Per ISO week (of application) and enforcement type: actions and money (EUR)."""
+    e, et = s.mart_daily_enforcement, s.dim_enforcement_type
+    week = trunc_date("week", e.c.date_key)
+    return (
+        select(
+            week.label("week"),
+            et.c.name.label("enforcement_type"),
+            _sum(e.c.actions).label("actions"),
+            _sum(e.c.amount_eur).label("amount_eur"),
+            _sum(e.c.recovered_eur).label("recovered_eur"),
+            _sum(e.c.reversed_eur).label("reversed_eur"),
+        )
+        .select_from(e.join(et, et.c.enforcement_type_id == e.c.enforcement_type_id))
+        .where(where(e, f, scope))
+        .group_by(week, et.c.name)
+        .order_by(week, et.c.name)
+    )
+
+
+def repeat_offenders_query(f: Filters, scope: Scope, *, by: str, limit: int = 15) -> Select:
+    """Labels or distributors ranked by confirmed detections then enforcement actions, with
+    the distinct weeks they had actions in and their share of the slice's confirmed streams.
+    """
+    if by not in OFFENDER_BY:
+        raise ValueError(f"cannot rank by {by!r}")
+    dim, key = OFFENDER_BY[by]
+    d, e = s.mart_daily_detection, s.mart_daily_enforcement
+    week = trunc_date("week", e.c.date_key)
+    zero = literal(0)
+    parts = union_all(
+        select(
+            d.c[key].label("k"),
+            _sum(d.c.n_confirmed).label("confirmed"),
+            _sum(d.c.streams_confirmed).label("confirmed_streams"),
+            zero.label("actions"),
+            literal(0.0).label("amount_eur"),
+            cast(null(), Date).label("week"),
+        )
+        .where(where(d, f, scope))
+        .group_by(d.c[key]),
+        select(
+            e.c[key].label("k"),
+            zero.label("confirmed"),
+            zero.label("confirmed_streams"),
+            _sum(e.c.actions).label("actions"),
+            _sum(e.c.amount_eur).label("amount_eur"),
+            week.label("week"),
+        )
+        .where(where(e, f, scope))
+        .group_by(e.c[key], week),
+    ).subquery("u")
+    confirmed = func.sum(parts.c.confirmed)
+    streams = func.sum(parts.c.confirmed_streams)
+    actions = func.sum(parts.c.actions)
+    return (
+        select(
+            dim.c.name.label(by),
+            confirmed.label("confirmed_detections"),
+            streams.label("confirmed_streams"),
+            func.sum(streams).over().label("slice_confirmed_streams"),
+            actions.label("actions"),
+            func.sum(parts.c.amount_eur).label("amount_eur"),
+            func.count(func.distinct(parts.c.week)).label("action_weeks"),
+        )
+        .select_from(parts.join(dim, dim.c[key] == parts.c.k))
+        .group_by(dim.c.name)
+        .having(or_(confirmed > 0, actions > 0))
+        .order_by(confirmed.desc(), actions.desc(), dim.c.name)
+        .limit(limit)
+    )
+
+
+def _actions():
+    """fact_enforcement with its detection's typology and detector (so every filter applies)
+    and whether its type is appealable."""
+    e, d, et = s.fact_enforcement, s.fact_detection, s.dim_enforcement_type
+    return (
+        select(
+            e.c.enforcement_id,
+            e.c.applied_at,
+            e.c.market_id,
+            e.c.label_id,
+            e.c.distributor_id,
+            d.c.typology_id,
+            d.c.detector_id,
+            et.c.code.in_(APPEALABLE_TYPE_CODES).label("appealable"),
+        )
+        .select_from(
+            e.join(d, d.c.detection_id == e.c.detection_id).join(
+                et, et.c.enforcement_type_id == e.c.enforcement_type_id
+            )
+        )
+        .subquery("act")
+    )
+
+
+def appeals_query(f: Filters, scope: Scope, *, by: str | None = None) -> Select:
+    """Appeals against actions applied in the period: appealable actions, appeals, decided,
+    overturned, restored money and median / p90 hours from filing to decision.
+
+    ``by=None``: one row per period ('current', 'previous'); ``by='label'`` or
+    ``'distributor'``: one row per member, current period only.
+    """
+    x, a = _actions(), s.fact_appeal
+    applied = as_date(x.c.applied_at)
+    decided = a.c.decided_at.is_not(None)
+    hours = case((decided, hours_between(a.c.filed_at, a.c.decided_at)))
+    measures = [
+        func.count(func.distinct(case((x.c.appealable, x.c.enforcement_id)))).label(
+            "appealable_actions"
+        ),
+        func.count(a.c.appeal_id).label("appeals"),
+        sum_if(decided, 1).label("decided_appeals"),
+        sum_if(a.c.outcome == "overturned", 1).label("overturned"),
+        _sum(a.c.amount_restored_eur).label("restored_eur"),
+        percentile(hours, 0.5).label("decide_median_h"),
+        percentile(hours, 0.9).label("decide_p90_h"),
+    ]
+    src = x.outerjoin(a, a.c.enforcement_id == x.c.enforcement_id)
+    if by is None:
+        prev = f.previous()
+        label = case((applied >= f.start, literal("current")), else_=literal("previous"))
+        return (
+            select(label.label("period"), *measures)
+            .select_from(src)
+            .where(
+                applied.between(prev.start, f.end),
+                slice_predicate(x, f),
+                scope_predicate(x, scope),
+            )
+            .group_by(label)
+        )
+    if by not in OFFENDER_BY:
+        raise ValueError(f"cannot split appeals by {by!r}")
+    dim, key = OFFENDER_BY[by]
+    return (
+        select(dim.c.name.label(by), *measures)
+        .select_from(src.join(dim, dim.c[key] == x.c[key]))
+        .where(where(x, f, scope, date_col=applied))
+        .group_by(dim.c.name)
+        .order_by(dim.c.name)
+    )

@@ -1,0 +1,263 @@
+"""Cases & escalations: the open backlog, response and resolution times against SLA, the
+weekly SLA breach rate, hand-offs between teams, and the case list with the money involved."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from analytics import cases as kpi
+from analytics.metrics import METRICS, Tile
+from charts.cases import (
+    WEEK_FIELD,
+    backlog_age_chart,
+    backlog_team_chart,
+    escalation_sankey_chart,
+    response_time_chart,
+    sla_breach_chart,
+)
+from data_access.loaders.cases import (
+    load_case_backlog,
+    load_case_count,
+    load_case_page,
+    load_case_response_times,
+    load_case_sla_weekly,
+    load_escalation_flows,
+)
+from data_access.loaders.options import load_events
+from data_access.queries.cases import PAGE_SIZES, SORT_KEYS
+from ui import drill, render, state
+from ui.identity import current_scope
+
+WEEK_CHART = "cases_week_chart"
+
+scope = current_scope()
+f = state.current_filters()
+opts = state.options()
+context = state.context_line(f, opts)
+
+st.title("Cases & escalations")
+st.caption(f"{context} · backlog as of the end of {f.end:%d %b %Y}")
+drill.clear_button()
+render.filter_notes(f.notes)
+if f.detectors:
+    st.caption(
+        "The detector filter does not apply to cases: a case spans detections, so cases of "
+        "every detector are shown."
+    )
+if scope.team is not None:
+    st.caption("You see the cases owned by your team only.")
+
+backlog = render.load(load_case_backlog, scope, f)
+weekly = kpi.sla_breach_rates(render.load(load_case_sla_weekly, scope, f))
+total = render.load(load_case_count, scope, f)
+if backlog.empty and total == 0:
+    render.no_data(None)
+    st.stop()
+
+totals = kpi.backlog_totals(backlog)
+money = scope.money  # viewers without money access see counts and times only
+if not money:
+    backlog = backlog.drop(columns=["exposure_eur"])
+nan = float("nan")
+render.tiles(
+    [
+        Tile(METRICS["open_cases"], totals["open_cases"], nan),
+        *([Tile(METRICS["backlog_exposure_eur"], totals["backlog_exposure_eur"], nan)] * money),
+        Tile(METRICS["cases_opened"], float(total), nan),
+        Tile(METRICS["sla_breach_rate"], kpi.period_breach_rate(weekly), nan),
+    ],
+    columns=4,
+)
+
+# --- open backlog --------------------------------------------------------------------------
+st.subheader("Open backlog")
+st.caption(f"{METRICS['case_age_h'].definition} Owner team: the team that owns the case now.")
+if backlog.empty:
+    st.info(f"No case was open at the end of {f.end:%d %b %Y}.", icon=":material/task_alt:")
+else:
+    left, right = st.columns(2)
+    with left:
+        st.altair_chart(backlog_age_chart(backlog, subtitle=context), width="stretch")
+    with right:
+        st.altair_chart(backlog_team_chart(backlog, subtitle=context), width="stretch")
+
+# --- response and resolution times ---------------------------------------------------------
+st.subheader("Time to first response and to resolution")
+times = kpi.sla_compliance(render.load(load_case_response_times, scope, f))
+if times.empty:
+    st.info("No case was opened in this period.", icon=":material/filter_list_off:")
+else:
+    st.caption(
+        f"Cases opened in the period. {METRICS['time_to_first_response_h'].definition} "
+        f"{METRICS['time_to_resolution_h'].definition}"
+    )
+    table = pd.DataFrame(
+        {
+            "Priority": times["priority"],
+            "Cases": times["cases"],
+            "First-response SLA (h)": times["first_response_sla_h"],
+            "First response median (h)": times["first_response_median_h"],
+            "First response p90 (h)": times["first_response_p90_h"],
+            "First-response SLA met": times["first_response_compliance"] * 100,
+            "Resolution SLA (d)": times["resolution_sla_h"] / 24,
+            "Resolution median (d)": times["resolution_median_h"] / 24,
+            "Resolution p90 (d)": times["resolution_p90_h"] / 24,
+            "Resolution SLA met": times["resolution_compliance"] * 100,
+        }
+    )
+    hours = st.column_config.NumberColumn(format="%.1f")
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Cases": st.column_config.NumberColumn(
+                format="%d", help=METRICS["cases_opened"].definition
+            ),
+            "First-response SLA (h)": hours,
+            "First response median (h)": st.column_config.NumberColumn(
+                format="%.1f", help=METRICS["time_to_first_response_h"].definition
+            ),
+            "First response p90 (h)": hours,
+            "First-response SLA met": st.column_config.NumberColumn(
+                format="%.1f%%", help=METRICS["first_response_compliance"].definition
+            ),
+            "Resolution SLA (d)": hours,
+            "Resolution median (d)": st.column_config.NumberColumn(
+                format="%.1f", help=METRICS["time_to_resolution_h"].definition
+            ),
+            "Resolution p90 (d)": hours,
+            "Resolution SLA met": st.column_config.NumberColumn(
+                format="%.1f%%", help=METRICS["resolution_compliance"].definition
+            ),
+        },
+    )
+    left, right = st.columns(2)
+    with left:
+        st.altair_chart(
+            response_time_chart(times, stage="first_response", subtitle=context), width="stretch"
+        )
+    with right:
+        st.altair_chart(
+            response_time_chart(times, stage="resolution", subtitle=context), width="stretch"
+        )
+
+# --- SLA breach rate over time -------------------------------------------------------------
+st.subheader("SLA breach rate")
+st.caption(
+    f"{METRICS['sla_breach_rate'].definition} {METRICS['first_response_breach_rate'].definition} "
+    f"{METRICS['resolution_breach_rate'].definition} Click a week to narrow the period to it."
+)
+events = render.load(load_events)
+if weekly.empty:
+    st.info("No case was opened in this period.", icon=":material/filter_list_off:")
+else:
+    st.altair_chart(
+        sla_breach_chart(weekly, events=events, subtitle=context, selectable=True),
+        on_select=drill.pick(WEEK_CHART, WEEK_FIELD, "week"),
+        key=WEEK_CHART,
+        width="stretch",
+    )
+
+# --- escalation flows ----------------------------------------------------------------------
+st.subheader("Escalations between teams")
+st.caption(METRICS["handoffs"].definition)
+flows = render.load(load_escalation_flows, scope, f)
+if not money:
+    flows = flows.drop(columns=["exposure_eur"])
+st.plotly_chart(escalation_sankey_chart(flows, subtitle=context), width="stretch")
+if not flows.empty:
+    st.dataframe(
+        flows.rename(
+            columns={
+                "from_team": "From team",
+                "to_team": "To team",
+                "handoffs": "Hand-offs",
+                "cases": "Cases",
+                "exposure_eur": "Exposure",
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "Hand-offs": st.column_config.NumberColumn(
+                format="%d", help=METRICS["handoffs"].definition
+            ),
+            "Cases": st.column_config.NumberColumn(format="%d"),
+            "Exposure": st.column_config.NumberColumn(
+                "Exposure (EUR)", format="euro", help="Exposure of the cases handed off (EUR)."
+            ),
+        },
+    )
+
+# --- the case list -------------------------------------------------------------------------
+st.subheader("Cases opened in the period")
+if total == 0:
+    st.info("No case was opened in this period.", icon=":material/filter_list_off:")
+    st.stop()
+c1, c2, c3 = st.columns(3)
+sort = c1.selectbox(
+    "Sort by",
+    SORT_KEYS,
+    key="cases_sort",
+    bind="query-params",
+)
+direction = c2.selectbox(
+    "Direction",
+    ("desc", "asc"),
+    key="cases_dir",
+    bind="query-params",
+)
+page_size = c3.selectbox(
+    "Rows per page", PAGE_SIZES, index=1, key="cases_page_size", bind="query-params"
+)
+sort = sort if sort in SORT_KEYS else "opened"
+page_size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[1]
+pages = max(1, math.ceil(total / page_size))
+rows_slot = st.empty()
+page = st.pagination(pages, key="cases_page", bind="query-params")
+page = min(max(int(page or 1), 1), pages)
+rows = render.load(load_case_page, scope, f, sort, direction != "asc", page, page_size)
+if not money:
+    rows = rows.drop(columns=["exposure_eur"])
+first = (page - 1) * page_size + 1
+with rows_slot.container():
+    st.caption(
+        f"Cases {first:,}–{first + len(rows) - 1:,} of {total:,} (page {page} of {pages}). "
+        "Status, first response and resolution as recorded today; age as of the period end."
+    )
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "case_id": st.column_config.NumberColumn("Case", format="%d"),
+            "opened_at": st.column_config.DatetimeColumn("Opened", format="YYYY-MM-DD HH:mm"),
+            "priority": "Priority",
+            "status": "Status",
+            "owner_team": "Owner team",
+            "typology": "Typology",
+            "market": "Market",
+            "label": "Label",
+            "exposure_eur": st.column_config.NumberColumn(
+                "Exposure (EUR)", format="euro", help="Money at stake recorded on the case."
+            ),
+            "first_response_h": st.column_config.NumberColumn(
+                "First response (h)",
+                format="%.1f",
+                help=METRICS["time_to_first_response_h"].definition,
+            ),
+            "resolution_h": st.column_config.NumberColumn(
+                "Resolution (h)", format="%.1f", help=METRICS["time_to_resolution_h"].definition
+            ),
+            "age_h": st.column_config.NumberColumn(
+                "Age (h)", format="%.1f", help=METRICS["case_age_h"].definition
+            ),
+            "sla_breached": st.column_config.CheckboxColumn(
+                "SLA breached", help=METRICS["sla_breach_rate"].definition
+            ),
+        },
+    )

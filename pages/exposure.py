@@ -1,0 +1,362 @@
+"""Exposure: how much money is at risk over the next weeks, how sure we are, what would
+change it, and which weeks were anomalous."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics import format as fmt
+from analytics.anomalies import DEFAULT_THRESHOLD, attribute_anomalies, weekly_anomalies
+from analytics.forecast import (
+    BASELINE,
+    FEE_THRESHOLD,
+    MAX_HORIZON,
+    MIN_HORIZON,
+    ScenarioInputs,
+    apply_scenario,
+    eligible_tracks,
+    horizon_total,
+    scenario_factors,
+)
+from analytics.metrics import METRICS
+from charts.anomalies import anomaly_chart, anomaly_table
+from charts.exposure import fan_chart, market_forecast_chart, scenario_chart
+from data_access.loaders.exposure import (
+    forecast_origin,
+    load_scenario_inputs,
+    load_track_shares,
+    load_weekly_by_group,
+    load_weekly_exposure,
+)
+from data_access.loaders.options import load_events
+from ui import drill, forecasting, render, state
+from ui.identity import current_scope
+
+QUARTER = 13
+TOP_MARKETS = 8
+MARKET_MODELS = ("ets", "ets_damped", "arima_101")  # the cheaper candidates, per market
+
+scope = current_scope()
+f = state.current_filters()
+opts = state.options()
+context = state.context_line(f, opts)
+origin = forecast_origin(f)
+
+st.title("Exposure forecast")
+st.caption(
+    f"{context} · The period's end picks the forecast origin (the last complete week, ending "
+    f"{origin:%d %b %Y}); the slice (markets, labels, …) picks the series. History: up to "
+    "three years before the origin, whatever the period's start."
+)
+render.filter_notes(f.notes)
+drill.clear_button()
+
+horizon = st.slider(
+    "Forecast horizon (weeks)",
+    min_value=MIN_HORIZON,
+    max_value=MAX_HORIZON,
+    value=QUARTER,
+    key="exposure_horizon",
+    bind="query-params",
+    help="How many weeks ahead to forecast (4–26).",
+)
+
+weekly = render.load(load_weekly_exposure, scope, f)
+if render.no_data(weekly):
+    st.stop()
+
+with st.spinner("Fitting and backtesting forecast models…"):
+    result = forecasting.forecast(weekly, value="exposure_eur", horizon=horizon)
+for note in result.notes:
+    st.info(note, icon=":material/info:")
+
+# -- headline numbers --------------------------------------------------------------------
+total = horizon_total(result.forecast)
+recent = float(weekly["exposure_eur"].tail(horizon).sum())
+chosen_acc = result.accuracy_of(result.chosen)
+base_acc = result.accuracy_of(BASELINE)
+cols = st.columns(4)
+cols[0].metric(
+    f"Forecast exposure, next {horizon} weeks",
+    fmt.eur(total),
+    help=METRICS["exposure_forecast_eur"].definition,
+    border=True,
+)
+cols[1].metric(
+    f"Exposure, last {horizon} weeks",
+    fmt.eur(recent),
+    help=METRICS["exposure_eur"].definition,
+    border=True,
+)
+cols[2].metric(
+    "Backtest MAE per week",
+    fmt.eur(chosen_acc["mae"]) if chosen_acc else "–",
+    delta=(
+        f"{fmt.pct(result.mae_ratio)} of the baseline's"
+        if chosen_acc and base_acc and result.chosen != BASELINE
+        else None
+    ),
+    delta_color="off",
+    help=METRICS["forecast_mae"].definition,
+    border=True,
+)
+cols[3].metric(
+    "80% interval coverage",
+    fmt.pct(chosen_acc["coverage80"]) if chosen_acc else "–",
+    help=METRICS["interval_coverage"].definition,
+    border=True,
+)
+
+events = render.load(load_events)
+st.altair_chart(
+    fan_chart(
+        result.history,
+        result.forecast,
+        model=result.chosen_label,
+        subtitle=f"{context} · origin week ending {origin:%d %b %Y} · 80% and 95% bands",
+        events=events,
+    ),
+    width="stretch",
+)
+
+# -- model accuracy ----------------------------------------------------------------------
+st.subheader("Model accuracy (rolling-origin backtest)")
+if result.accuracy.empty:
+    st.caption("No backtest: the series is too short or degenerate (see the note above).")
+else:
+    acc = result.accuracy.sort_values(["chosen", "mae"], ascending=[False, True])
+    st.dataframe(
+        acc[["label", "mae", "mase", "coverage80", "coverage95", "origins", "fit_s", "chosen"]],
+        hide_index=True,
+        column_config={
+            "label": st.column_config.TextColumn("Model"),
+            "mae": st.column_config.NumberColumn(
+                "MAE (EUR/week)", format="€%.0f", help=METRICS["forecast_mae"].definition
+            ),
+            "mase": st.column_config.NumberColumn(
+                "MASE", format="%.2f", help=METRICS["forecast_mase"].definition
+            ),
+            "coverage80": st.column_config.NumberColumn(
+                "Coverage 80%", format="percent", help=METRICS["interval_coverage"].definition
+            ),
+            "coverage95": st.column_config.NumberColumn(
+                "Coverage 95%", format="percent", help=METRICS["interval_coverage"].definition
+            ),
+            "origins": st.column_config.NumberColumn("Origins", help="Backtest origins fitted."),
+            "fit_s": st.column_config.NumberColumn(
+                "Fit time (s)", format="%.2f", help="Total time refitting at every origin."
+            ),
+            "chosen": st.column_config.CheckboxColumn("Chosen"),
+        },
+    )
+    st.caption(
+        f"Chosen: {result.chosen_label}, the lowest backtest MAE. Baseline: "
+        f"{result.baseline_label}. Each model is refitted at each origin and forecasts "
+        f"{horizon} weeks; fitting took {result.fit_seconds:.1f} s. " + " ".join(result.model_notes)
+    )
+
+# -- scenarios ---------------------------------------------------------------------------
+st.subheader("What would change it: scenarios")
+c1, c2, c3 = st.columns(3)
+recall_pp = c1.slider(
+    "Detector recall +x pp",
+    min_value=0,
+    max_value=30,
+    value=0,
+    key="exposure_recall",
+    bind="query-params",
+    help="Percentage points more of the artificial streams flagged by detectors.",
+)
+backlog_weeks = c2.slider(
+    "Review backlog cleared in y weeks",
+    min_value=0,
+    max_value=26,
+    value=0,
+    key="exposure_backlog",
+    bind="query-params",
+    help="0 = as today. Flagged streams not yet removed are reviewed and removed evenly "
+    "over y weeks.",
+)
+fee_pct = c3.slider(
+    "Per-track fee threshold (% artificial)",
+    min_value=50,
+    max_value=95,
+    value=round(FEE_THRESHOLD * 100),
+    step=5,
+    key="exposure_fee_threshold",
+    bind="query-params",
+    help="A track is charged the per-track fee when at least this share of its streams is "
+    "artificial (today 90%).",
+)
+inputs = ScenarioInputs.from_frame(render.load(load_scenario_inputs, scope, f))
+shares = render.load(load_track_shares, scope, f)
+factors = scenario_factors(
+    inputs,
+    horizon=horizon,
+    recall_pp=recall_pp,
+    backlog_weeks=backlog_weeks,
+    fee_threshold=fee_pct / 100,
+    track_shares=shares,
+)
+scenario = apply_scenario(result.forecast, factors)
+adjusted = horizon_total(scenario)
+max_uplift = max(1.0 - inputs.recall, 0.0) * 100
+if recall_pp > max_uplift:
+    st.caption(
+        f"Recall is already {fmt.pct(inputs.recall)}: the uplift is capped at {max_uplift:.1f} pp."
+    )
+s1, s2 = st.columns([1, 3])
+s1.metric(
+    f"Forecast under the scenario, next {horizon} weeks",
+    fmt.eur(adjusted),
+    delta=f"{fmt.eur(adjusted - total)} ({fmt.pct((adjusted - total) / total, signed=True)})"
+    if total
+    else None,
+    delta_color="inverse",
+    help=METRICS["scenario_delta_eur"].definition,
+    border=True,
+)
+with s2:
+    st.altair_chart(scenario_chart(scenario, subtitle=context), width="stretch")
+with st.expander("How the scenario is computed"):
+    st.markdown(
+        "Inputs are the slice's last 13 weeks: A = estimated artificial streams, F = flagged, "
+        "C = confirmed and removed, s = fees outstanding ÷ exposure.\n\n"
+        "- Recall: the at-risk part × (1 − Δ·κ ÷ (1 − C/A)), Δ = uplift in pp ÷ 100 (capped "
+        "at 100% recall), κ = C ÷ F (flagged streams that end up removed).\n"
+        "- Backlog: the at-risk part × (1 − b·min(k ÷ y, 1)) in week k ahead, "
+        "b = min(F − C, A − C) ÷ (A − C) (flagged, not yet removed; an upper bound).\n"
+        "- Fee threshold: the fee part × N(θ) ÷ N(90%), N(θ) = tracks whose artificial share "
+        "is at least θ (5-point bins). Fees not yet recovered count as exposure, so a lower "
+        "threshold raises it until they are collected.\n"
+        "- Scenario week k = forecast week k × ((1 − s) × at-risk factor + s × fee factor); "
+        "the bands scale the same way."
+    )
+    st.caption(
+        f"This slice: recall {fmt.pct(inputs.recall)}, κ {fmt.pct(inputs.removal_rate)}, "
+        f"b {fmt.pct(inputs.backlog_share)}, s {fmt.pct(inputs.fee_share)}, "
+        f"fee-eligible tracks at 90%: {fmt.compact(eligible_tracks(shares, FEE_THRESHOLD))}, "
+        f"at {fee_pct}%: {fmt.compact(eligible_tracks(shares, fee_pct / 100))}."
+    )
+
+# -- next quarter by market --------------------------------------------------------------
+st.subheader(f"Exposure by market, next {QUARTER} weeks")
+by_market = render.load(load_weekly_by_group, scope, f, "market", "exposure_eur", TOP_MARKETS)
+if by_market.empty:
+    st.caption("No market has exposure in this slice.")
+else:
+    rows = []
+    with st.spinner("Forecasting the top markets…"):
+        for key, grp in by_market.groupby("key", sort=False):
+            res = forecasting.forecast(
+                grp.sort_values("week"),
+                value="value",
+                horizon=QUARTER,
+                origins=6,
+                models=MARKET_MODELS,
+                name=f"market {key}",
+            )
+            mase = res.accuracy_of(res.chosen)
+            rows.append(
+                {
+                    "key": key,
+                    "group": grp["group"].iloc[0],
+                    "forecast_eur": horizon_total(res.forecast, QUARTER),
+                    "last_quarter_eur": float(grp["value"].tail(QUARTER).sum()),
+                    "model": res.chosen_label,
+                    "mase": mase["mase"] if mase else float("nan"),
+                }
+            )
+    markets = pd.DataFrame(rows).sort_values("forecast_eur", ascending=False)
+    left, right = st.columns([3, 2])
+    with left:
+        st.altair_chart(
+            market_forecast_chart(markets, weeks=QUARTER, subtitle=context),
+            on_select=drill.pick("exposure_market_pick", "key", "market"),
+            selection_mode="pick",
+            key="exposure_market_pick",
+            width="stretch",
+        )
+    with right:
+        st.dataframe(
+            markets[["group", "key", "forecast_eur", "last_quarter_eur", "model", "mase"]],
+            hide_index=True,
+            column_config={
+                "group": st.column_config.TextColumn("Market"),
+                "key": st.column_config.TextColumn("Code"),
+                "forecast_eur": st.column_config.NumberColumn(
+                    f"Forecast, next {QUARTER} w (EUR)",
+                    format="€%.0f",
+                    help=METRICS["exposure_forecast_eur"].definition,
+                ),
+                "last_quarter_eur": st.column_config.NumberColumn(
+                    f"Last {QUARTER} w (EUR)",
+                    format="€%.0f",
+                    help=METRICS["exposure_eur"].definition,
+                ),
+                "model": st.column_config.TextColumn("Model"),
+                "mase": st.column_config.NumberColumn(
+                    "MASE", format="%.2f", help=METRICS["forecast_mase"].definition
+                ),
+            },
+        )
+    st.caption(
+        f"The {TOP_MARKETS} markets with the most exposure in the last {QUARTER} weeks, each "
+        "with its own model, backtested over 6 origins (ETS, damped ETS, ARIMA(1,0,1) vs the "
+        "baseline). Click a bar to narrow the page to that market."
+    )
+
+# -- anomalies ---------------------------------------------------------------------------
+st.subheader("Is this week's spike real? Anomalous weeks")
+z = st.slider(
+    "Anomaly threshold (robust z-score)",
+    min_value=2.0,
+    max_value=6.0,
+    value=DEFAULT_THRESHOLD,
+    step=0.5,
+    key="exposure_z",
+    bind="query-params",
+    help=METRICS["anomaly_score"].definition,
+)
+series = weekly.set_index("week")["exposure_eur"]
+flags = weekly_anomalies(series, threshold=z)
+st.altair_chart(
+    anomaly_chart(flags, subtitle=f"{context} · threshold {z:.1f}", events=events),
+    width="stretch",
+)
+n_flagged = int(flags["flagged"].sum())
+if n_flagged == 0:
+    st.caption(f"No week scores {z:.1f} or more.")
+else:
+    by_label = render.load(load_weekly_by_group, scope, f, "label", "exposure_eur", 10)
+    table = anomaly_table(
+        flags,
+        {
+            "market": attribute_anomalies(flags, by_market),
+            "label": attribute_anomalies(flags, by_label),
+        },
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "week": st.column_config.DateColumn("Week of", format="DD MMM YYYY"),
+            "value": st.column_config.NumberColumn("Exposure (EUR)", format="€%.0f"),
+            "expected": st.column_config.NumberColumn(
+                "Expected (EUR)", format="€%.0f", help="STL trend + season for the week."
+            ),
+            "score": st.column_config.NumberColumn(
+                "Score", format="%.1f", help=METRICS["anomaly_score"].definition
+            ),
+            "market": st.column_config.TextColumn(
+                "Driving market", help="The market that rose most above its own median."
+            ),
+            "market_increase": st.column_config.NumberColumn("Market increase", format="€%.0f"),
+            "label": st.column_config.TextColumn(
+                "Driving label", help="The label that rose most above its own median."
+            ),
+            "label_increase": st.column_config.NumberColumn("Label increase", format="€%.0f"),
+        },
+    )
+    st.caption(f"{n_flagged} week(s) flagged at a threshold of {z:.1f}.")

@@ -1,0 +1,125 @@
+"""Data health: can I trust the numbers? Freshness and row counts of every table, and
+integrity checks (orphan keys, negative amounts, impossible stream counts, missing days,
+marts out of sync with the facts, future dates) that fail loudly."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from analytics import format as fmt
+from analytics.health import STALE_AFTER_DAYS, freshness, newest
+from analytics.metrics import METRICS
+from data_access.loaders.health import load_health_checks, load_health_sample, load_table_stats
+from ui import render
+from ui.identity import current_scope
+
+scope = current_scope()
+
+st.title("Data health")
+if not scope.unrestricted:
+    st.info(
+        "Data health is not available for your role: its checks read every row of the "
+        "warehouse, beyond what your access covers. Ask a dashboard administrator.",
+        icon=":material/lock:",
+    )
+    st.stop()
+
+today = date.today()
+st.caption(
+    f"Whole warehouse, as of today ({today:%d %b %Y}). The global filters (period, market, "
+    "label, …) do not apply on this page: every check covers every row. Results are cached "
+    "for 10 minutes."
+)
+
+stats = freshness(render.load(load_table_stats, scope), today)
+checks = render.load(load_health_checks, scope, today)
+
+failed = checks[checks["status"] == "fail"]
+latest = newest(stats)
+c1, c2, c3 = st.columns(3)
+c1.metric(
+    "Checks failing",
+    f"{len(failed)} of {len(checks)}",
+    help=METRICS["offending_rows"].definition,
+    border=True,
+)
+c2.metric(
+    "Newest data",
+    f"{latest:%d %b %Y}" if latest is not None else "–",
+    help="The newest date or timestamp in any table.",
+    border=True,
+)
+lag_today = (today - latest.date()).days if latest is not None else None
+c3.metric(
+    "Behind today",
+    f"{lag_today} days" if lag_today is not None else "–",
+    help=METRICS["lag_days"].definition,
+    border=True,
+)
+
+if failed.empty:
+    st.success(f"All {len(checks)} integrity checks pass.", icon=":material/verified:")
+for row in failed.itertuples():
+    st.error(
+        f"{row.check}: {fmt.compact(row.offending)} offending "
+        f"{'(difference)' if row.key.startswith('sync:') else 'rows'}. {row.meaning}",
+        icon=":material/error:",
+    )
+if lag_today is not None and lag_today > STALE_AFTER_DAYS:
+    st.warning(
+        f"The newest data is {lag_today} days old: loads may have stopped.",
+        icon=":material/schedule:",
+    )
+
+# --- freshness and row counts --------------------------------------------------------------
+st.subheader("Freshness and row counts")
+lagging = stats[stats["status"] == "lagging"]
+if not lagging.empty:
+    st.warning(
+        "Trailing the newest data: "
+        + ", ".join(f"{r.table} ({r.lag_newest_days:.0f} days)" for r in lagging.itertuples())
+        + ". Sparse event tables can trail legitimately; daily tables should not.",
+        icon=":material/schedule:",
+    )
+st.dataframe(
+    stats[["table", "kind", "rows", "latest", "lag_today_days", "lag_newest_days", "status"]],
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "table": "Table",
+        "kind": "Kind",
+        "rows": st.column_config.NumberColumn(
+            "Rows", format="localized", help=METRICS["table_rows"].definition
+        ),
+        "latest": st.column_config.DatetimeColumn("Newest", format="YYYY-MM-DD HH:mm"),
+        "lag_today_days": st.column_config.NumberColumn(
+            "Days behind today", format="%d", help=METRICS["lag_days"].definition
+        ),
+        "lag_newest_days": st.column_config.NumberColumn(
+            "Days behind newest data", format="%d", help=METRICS["lag_days"].definition
+        ),
+        "status": "Status",
+    },
+)
+
+# --- integrity checks ----------------------------------------------------------------------
+st.subheader("Integrity checks")
+st.dataframe(
+    checks[["check", "status", "offending", "meaning"]],
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "check": st.column_config.TextColumn("Check", width="medium"),
+        "status": "Status",
+        "offending": st.column_config.NumberColumn(
+            "Offending", format="localized", help=METRICS["offending_rows"].definition
+        ),
+        "meaning": st.column_config.TextColumn("What it means", width="large"),
+    },
+)
+for row in failed.itertuples():
+    sample = render.load(load_health_sample, scope, row.key, today)
+    with st.expander(f"Sample: {row.check} (up to 20 rows)"):
+        st.dataframe(sample, hide_index=True, width="stretch")

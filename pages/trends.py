@@ -1,0 +1,248 @@
+"""Fraud trends: how detected and confirmed artificial streaming move over time, split by a
+dimension, against the previous period, by market and week, down to the tracks behind it."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics.metrics import METRICS, tiles
+from analytics.trends import add_shares, heatmap_frame, market_order, overlay_frame
+from charts.trends import heatmap_chart, overlay_chart, trend_chart
+from data_access.loaders import trends as lt
+from data_access.loaders.options import load_events
+from ui import audit, drill, exports, render, state
+from ui.identity import current_scope
+from ui.tracks import render_top_tracks
+
+# Page widgets (URL-bound): what a link may say, and the words shown for it.
+METRIC_CHOICES = {
+    "detected streams": "detected_streams",
+    "confirmed streams": "confirmed_streams",
+    "detected share": "detected_share",
+    "confirmed share": "confirmed_share",
+}
+# Splits whose members a click can drill to: the global filter each one narrows.
+DRILL_KINDS = {"market": "market", "label": "label", "distributor": "distributor"}
+HEATMAP_MARKETS = 20
+PAGE = "trends"
+
+scope = current_scope()
+f = state.current_filters()
+opts = state.options()
+context = state.context_line(f, opts)
+# Deltas only when the previous period of equal length is fully covered by data.
+compare = f.previous().start >= opts.min_date
+audit.record_view(PAGE, f)
+
+st.title("Fraud trends")
+st.caption(
+    f"{context} · compared with the previous {f.days} days"
+    if compare
+    else f"{context} · no comparison: the previous {f.days} days begin before the data does"
+)
+render.filter_notes(f.notes)
+drill.clear_button()
+
+
+def _explain_unusable_link_values() -> None:
+    """Say (without echoing them) which of this page's link values could not be used."""
+    allowed = {
+        "trends_grain": ("grain", lt.GRAINS),
+        "trends_split": ("split dimension", lt.SPLITS),
+        "trends_metric": ("metric", tuple(METRIC_CHOICES)),
+        "trends_top": ("top-N", tuple(str(n) for n in range(lt.MIN_TOP, lt.MAX_TOP + 1))),
+    }
+    for key, (noun, values) in allowed.items():
+        raw = st.query_params.get(key)
+        if raw is not None and raw not in values:
+            st.warning(
+                f"The {noun} in the link was not recognised; showing the default instead.",
+                icon=":material/link_off:",
+            )
+
+
+if "trends_notes_shown" not in st.session_state:
+    st.session_state["trends_notes_shown"] = True
+    _explain_unusable_link_values()
+
+c1, c2, c3, c4 = st.columns([1.2, 1.2, 1.4, 1.2])
+grain = c1.radio(
+    "Grain", lt.GRAINS, index=1, horizontal=True, key="trends_grain", bind="query-params"
+)
+split = c2.selectbox(
+    "Split by",
+    lt.SPLITS,
+    index=0,
+    key="trends_split",
+    bind="query-params",
+    help="Markets, regions, labels and distributors split all streams; typologies and "
+    "detectors split the flagged streams only (a share stays over all streams).",
+)
+metric_word = c3.selectbox(
+    "Metric", tuple(METRIC_CHOICES), index=0, key="trends_metric", bind="query-params"
+)
+top = c4.slider(
+    "Top N (rest folded into Other)",
+    min_value=lt.MIN_TOP,
+    max_value=lt.MAX_TOP,
+    value=6,
+    key="trends_top",
+    bind="query-params",
+    disabled=split == "none",
+)
+# Widgets only return allowed values; fall back to defaults if state was tampered with.
+grain = grain if grain in lt.GRAINS else "week"
+split = split if split in lt.SPLITS else "none"
+metric = METRIC_CHOICES.get(metric_word, "detected_streams")
+top = min(max(int(top or 6), lt.MIN_TOP), lt.MAX_TOP)
+m = METRICS[metric]
+
+# --- this period vs the previous one -------------------------------------------------------
+kpis = render.load(lt.load_trend_kpis, scope, f)
+if kpis.loc["current", "streams"] == 0:
+    render.no_data(None)
+    st.stop()
+render.tiles(
+    tiles(
+        kpis,
+        ["detected_streams", "detected_share", "confirmed_streams", "confirmed_share"],
+        compare=compare,
+    ),
+    columns=4,
+)
+
+events = render.load(load_events)
+
+# --- the trend, split -------------------------------------------------------------------
+trend = add_shares(render.load(lt.load_trend, scope, f, grain, split, metric, top))
+if trend.empty:
+    render.no_data(trend)
+else:
+    select_field, kind = None, None
+    if split in DRILL_KINDS:
+        select_field, kind = "key", DRILL_KINDS[split]
+        # "Other" is not a filter value: a click on it selects nothing.
+        trend.loc[trend["series"] == lt.OTHER, "key"] = None
+    elif split == "none" and grain == "week":
+        select_field, kind = "period_key", "week"
+    chart = trend_chart(
+        trend,
+        metric=metric,
+        grain=grain,
+        split=split,
+        events=events,
+        subtitle=context,
+        select_field=select_field,
+    )
+    if select_field:
+        st.altair_chart(
+            chart,
+            on_select=drill.pick("trends_chart", select_field, kind),
+            key="trends_chart",
+            selection_mode="pick",
+            width="stretch",
+        )
+    else:
+        st.altair_chart(chart, width="stretch")
+    trend_title = chart.to_dict().get("title", {}).get("text", "Fraud trend")
+    exports.render(
+        exports.ChartExport(
+            key="trends_trend",
+            page=PAGE,
+            title=trend_title,
+            data=trend.drop(columns=["key"]),
+            chart=chart,
+            metrics=("streams", "detected_streams", "confirmed_streams", *lt.SHARES),
+            percent=lt.SHARES,
+            extra={"Grain": grain, "Split by": split, "Top N": str(top)},
+        ),
+        f,
+        opts,
+    )
+    how = {
+        "none": "",
+        "typology": f" Top {top} typologies by {metric_word}; the rest are folded into Other.",
+        "detector": f" Top {top} detectors by {metric_word}; the rest are folded into Other.",
+    }.get(
+        split,
+        f" Top {top} {split}s by {metric_word} over the period; the rest are folded into Other.",
+    )
+    hint = {
+        "week": " Click a week to narrow the period to it.",
+        "market": " Click a point to filter to that market.",
+        "label": " Click a point to filter to that label.",
+        "distributor": " Click a point to filter to that distributor.",
+    }.get(kind or "", "")
+    st.caption(
+        f"{m.label}: {m.definition}{how}{hint} Dashed rules mark policy and detector events."
+    )
+
+# --- the previous period overlaid ----------------------------------------------------------
+unsplit = trend if split == "none" else None
+current = (
+    unsplit
+    if unsplit is not None
+    else render.load(lt.load_trend, scope, f, grain, "none", metric, 6)
+)
+prev = f.previous()
+previous = render.load(lt.load_trend, scope, prev, grain, "none", metric, 6)
+overlay = overlay_frame(current, previous, metric=metric, days=f.days)
+overlay_fig = overlay_chart(
+    overlay,
+    metric=metric,
+    grain=grain,
+    events=events,
+    subtitle=f"{context} · previous period {prev.start:%d %b %Y} – {prev.end:%d %b %Y}",
+)
+st.altair_chart(overlay_fig, width="stretch")
+exports.render(
+    exports.ChartExport(
+        key="trends_vs_previous",
+        page=PAGE,
+        title=f"{m.label}: this period vs the previous one",
+        data=overlay,
+        chart=overlay_fig,
+        metrics=(metric,),
+        percent=("value",) if metric in lt.SHARES else (),
+        extra={"Previous period": f"{prev.start:%Y-%m-%d} to {prev.end:%Y-%m-%d}"},
+    ),
+    f,
+    opts,
+)
+st.caption(
+    "The previous period of equal length, shifted forward by "
+    f"{f.days} days so its {grain}s sit under this period's."
+    + ("" if compare else " It begins before the data does, so it is incomplete.")
+)
+
+# --- market x week -------------------------------------------------------------------------
+cells = heatmap_frame(render.load(lt.load_market_week, scope, f, HEATMAP_MARKETS))
+heatmap = heatmap_chart(cells, order=market_order(cells), events=events, subtitle=context)
+st.altair_chart(
+    heatmap,
+    on_select=drill.pick("trends_heatmap", "iso2", "market"),
+    key="trends_heatmap",
+    selection_mode="pick",
+    width="stretch",
+)
+exports.render(
+    exports.ChartExport(
+        key="trends_heatmap_export",
+        page=PAGE,
+        title="Detected artificial share by market and week",
+        data=cells,
+        chart=heatmap,
+        metrics=("streams", "detected_streams", "confirmed_streams", *lt.SHARES),
+        percent=lt.SHARES,
+    ),
+    f,
+    opts,
+)
+st.caption(
+    f"The {HEATMAP_MARKETS} markets with most streams in the slice, largest first. "
+    f"{METRICS['detected_share'].label}: {METRICS['detected_share'].definition} "
+    "Click a cell to filter to its market."
+)
+
+# --- the tracks behind it ------------------------------------------------------------------
+render_top_tracks(scope, f, page=PAGE)
