@@ -3,12 +3,17 @@ dimension, against the previous period, by market and week, down to the tracks b
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import streamlit as st
 
+from analytics.anomalies import DEFAULT_THRESHOLD, attribute_anomalies, weekly_anomalies
 from analytics.metrics import METRICS, tiles
 from analytics.trends import add_shares, heatmap_frame, market_order, overlay_frame
+from charts.anomalies import anomaly_chart, anomaly_markers_layer, anomaly_table
 from charts.trends import heatmap_chart, overlay_chart, trend_chart
 from data_access.loaders import trends as lt
+from data_access.loaders.exposure import load_weekly_by_group
 from data_access.loaders.options import load_events
 from ui import audit, drill, exports, render, state
 from ui.identity import current_scope
@@ -113,6 +118,15 @@ render.tiles(
 
 events = render.load(load_events)
 
+# --- anomalies on the weekly detected series (history up to the period end) -----------
+z = st.session_state.get("trends_z", DEFAULT_THRESHOLD)
+z = float(z) if isinstance(z, (int, float)) and 2.0 <= float(z) <= 6.0 else DEFAULT_THRESHOLD
+history = f.narrowed(start=max(opts.min_date, f.end - timedelta(days=7 * 104)))
+weekly = render.load(lt.load_trend, scope, history, "week", "none", "detected_streams", 6)
+series = weekly.set_index("period")["detected_streams"] if not weekly.empty else None
+flags = weekly_anomalies(series, threshold=z)
+in_period = flags[(flags["week"] >= str(f.start)) & (flags["week"] <= str(f.end))]
+
 # --- the trend, split -------------------------------------------------------------------
 trend = add_shares(render.load(lt.load_trend, scope, f, grain, split, metric, top))
 if trend.empty:
@@ -134,6 +148,10 @@ else:
         subtitle=context,
         select_field=select_field,
     )
+    if split == "none" and grain == "week" and metric == "detected_streams":
+        # Anomalous weeks as markers on the line they belong to.
+        markers = in_period.rename(columns={"week": "period", "value": metric})
+        chart = chart + anomaly_markers_layer(markers, x_field="period", y_field=metric)
     if select_field:
         st.altair_chart(
             chart,
@@ -176,6 +194,83 @@ else:
     st.caption(
         f"{m.label}: {m.definition}{how}{hint} Dashed rules mark policy and detector events."
     )
+
+# --- is this week's spike real? ------------------------------------------------------------
+st.subheader("Is this week's spike real? Anomalous weeks")
+st.slider(
+    "Anomaly threshold (robust z-score)",
+    min_value=2.0,
+    max_value=6.0,
+    value=DEFAULT_THRESHOLD,
+    step=0.5,
+    key="trends_z",
+    bind="query-params",
+    help=METRICS["anomaly_score"].definition,
+)
+anomaly_fig = anomaly_chart(
+    in_period,
+    text="Detected artificial streams per week and anomalous weeks",
+    subtitle=f"{context} · threshold {z:.1f}",
+    events=events,
+    money=False,
+    value_title="Detected artificial streams",
+)
+st.altair_chart(anomaly_fig, width="stretch")
+n_flagged = int(in_period["flagged"].sum()) if not in_period.empty else 0
+if n_flagged == 0:
+    st.caption(
+        f"No week in the period scores {z:.1f} or more against the two years before it "
+        "(each week is compared with its neighbours; see the definition)."
+    )
+else:
+    by_market = render.load(load_weekly_by_group, scope, history, "market", "detected_streams", 10)
+    by_label = render.load(load_weekly_by_group, scope, history, "label", "detected_streams", 10)
+    table = anomaly_table(
+        in_period,
+        {
+            "market": attribute_anomalies(in_period, by_market),
+            "label": attribute_anomalies(in_period, by_label),
+        },
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={
+            "week": st.column_config.DateColumn("Week of", format="DD MMM YYYY"),
+            "value": st.column_config.NumberColumn("Detected streams", format="%,.0f"),
+            "expected": st.column_config.NumberColumn(
+                "Expected", format="%,.0f", help="What the neighbouring weeks predict."
+            ),
+            "score": st.column_config.NumberColumn(
+                "Score", format="%.1f", help=METRICS["anomaly_score"].definition
+            ),
+            "market": st.column_config.TextColumn(
+                "Driving market", help="The market that rose most above its own median."
+            ),
+            "market_increase": st.column_config.NumberColumn("Market increase", format="%,.0f"),
+            "label": st.column_config.TextColumn(
+                "Driving label", help="The label that rose most above its own median."
+            ),
+            "label_increase": st.column_config.NumberColumn("Label increase", format="%,.0f"),
+        },
+    )
+    st.caption(
+        f"{n_flagged} week(s) flagged at a threshold of {z:.1f}; red diamonds on the "
+        "weekly trend above mark them."
+    )
+exports.render(
+    exports.ChartExport(
+        key="trends_anomalies",
+        page=PAGE,
+        title="Detected artificial streams per week and anomalous weeks",
+        data=in_period,
+        chart=anomaly_fig,
+        metrics=("detected_streams", "anomaly_score"),
+        extra={"Threshold (robust z)": f"{z:.1f}"},
+    ),
+    f,
+    opts,
+)
 
 # --- the previous period overlaid ----------------------------------------------------------
 unsplit = trend if split == "none" else None

@@ -54,7 +54,7 @@ def test_default_view(monkeypatch, duck_url):
     tracks = at.dataframe[-1].value
     assert 0 < len(tracks) <= 50 and "isrc" in tracks.columns
     # Each chart and the tracks table can leave the app (an Export menu each).
-    assert len(at.get("popover")) == 4
+    assert len(at.get("popover")) == 5  # four charts + the tracks table
 
 
 def test_no_deltas_when_the_previous_period_precedes_the_data(monkeypatch, duck_url):
@@ -200,3 +200,22 @@ def test_hostile_page_params(monkeypatch, duck_url, params, warned):
     if warned:
         assert any(warned in w.value and "not recognised" in w.value for w in at.warning)
     assert at.selectbox(key="trends_split").value in ("none", "market")
+
+
+def test_anomalies_section_flags_weeks_and_threshold_is_in_the_url(monkeypatch, duck_url):
+    at = run_app(
+        monkeypatch,
+        duck_url,
+        page=PAGE,
+        params={"period": ["2025-06-01", "2026-11-29"], "trends_z": "2.0"},
+    )
+    assert_clean(at)
+    assert any("Anomalous weeks" in h.value for h in at.subheader)
+    slider = at.slider(key="trends_z")
+    assert slider.value == 2.0
+    # At a low threshold over 18 months some week stands out, and the table names drivers.
+    tables = [df.value for df in at.dataframe if "score" in df.value.columns]
+    assert tables and len(tables[0]) > 0
+    assert {"market", "label"} <= set(tables[0].columns)
+    slider.set_value(6.0).run()
+    assert_clean(at)
