@@ -31,25 +31,34 @@ PAGES = [
     st.Page(
         "pages/exposure.py", title="Exposure", icon=":material/query_stats:", url_path="exposure"
     ),
+    st.Page("pages/deck.py", title="Deck builder", icon=":material/slideshow:", url_path="deck"),
     st.Page(
         "pages/health.py",
         title="Data health",
         icon=":material/health_and_safety:",
         url_path="health",
     ),
+    st.Page("pages/audit.py", title="Audit", icon=":material/policy:", url_path="audit"),
 ]
 
+# Who is looking decides which pages exist for them; role "none" runs no query at all.
+identity.login_gate()
 try:
+    viewer = identity.current_viewer()
+    if not viewer.pages:
+        st.navigation(identity.navigation(PAGES, viewer), position="sidebar").run()
+        st.stop()
     opts = state.options()
 except WarehouseError as err:
-    st.title("Fraud insights")
-    render.show_warehouse_error(err)
-    st.caption(f"Warehouse: {describe_url(resolve_url())}")
-    st.stop()
+
+    def unavailable(err: WarehouseError = err) -> None:
+        st.title("Fraud insights")
+        render.show_warehouse_error(err)
+        st.caption(f"Warehouse: {describe_url(resolve_url())}")
+
+    identity.single_page(unavailable)
 
 state.render_sidebar(opts)
-st.sidebar.caption(
-    f"Data as of **{opts.max_date:%d %b %Y}** · {describe_url(resolve_url())}  \n"
-    f"Signed in as {identity.current_user()}"
-)
-st.navigation(PAGES, position="sidebar").run()
+st.sidebar.caption(f"Data as of **{opts.max_date:%d %b %Y}** · {describe_url(resolve_url())}")
+identity.sidebar_identity(viewer)
+st.navigation(identity.navigation(PAGES, viewer), position="sidebar").run()

@@ -12,11 +12,13 @@ def _div(a, b) -> pd.Series:
 
 def backlog_by(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Open cases and their exposure summed over ``keys`` (empty in, empty out)."""
-    cols = [*keys, "cases", "exposure_eur"]
+    # Viewers without the money right get no exposure_eur column from the loaders.
+    measures = ["cases", "exposure_eur"] if df is None or "exposure_eur" in df else ["cases"]
+    cols = [*keys, *measures]
     if df is None or df.empty:
         return pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
-    out = df.groupby(keys, observed=True, as_index=False)[["cases", "exposure_eur"]].sum()
-    return out.astype({"cases": float, "exposure_eur": float})
+    out = df.groupby(keys, observed=True, as_index=False)[measures].sum()
+    return out.astype(dict.fromkeys(measures, float))
 
 
 def backlog_totals(df: pd.DataFrame) -> dict[str, float]:
@@ -24,7 +26,10 @@ def backlog_totals(df: pd.DataFrame) -> dict[str, float]:
         return {"open_cases": 0.0, "backlog_exposure_eur": 0.0, "oldest_open_h": float("nan")}
     return {
         "open_cases": float(df["cases"].sum()),
-        "backlog_exposure_eur": float(df["exposure_eur"].sum()),
+        # Viewers without the money right get frames without money columns.
+        "backlog_exposure_eur": float(df["exposure_eur"].sum())
+        if "exposure_eur" in df
+        else float("nan"),
         "oldest_open_h": float(df["oldest_h"].max()),
     }
 

@@ -418,6 +418,26 @@ METRICS: dict[str, Metric] = {
             "52-week season): 0.6745 × (residual − median) ÷ median absolute deviation. Weeks "
             "at or above the threshold are flagged.",
         ),
+        Metric(
+            "audit_events",
+            "Audit events",
+            "count",
+            "Page views and exports recorded in the audit log for the chosen period and "
+            "filters (a view is recorded once per page and filter combination per session).",
+        ),
+        Metric(
+            "audit_exports",
+            "Exports",
+            "count",
+            "Downloads (images, CSV/XLSX data, decks) recorded in the audit log for the chosen "
+            "period and filters.",
+        ),
+        Metric(
+            "audit_users",
+            "People",
+            "count",
+            "Distinct signed-in identities with at least one audit event in the selection.",
+        ),
     )
 }
 
@@ -469,6 +489,8 @@ def tiles(periods: pd.DataFrame, keys: list[str], *, compare: bool = True) -> li
     d = derive(periods)
     out = []
     for key in keys:
+        if key not in d.columns and METRICS[key].unit == "eur":
+            continue  # money columns are dropped for viewers without the money right
         cur = d.loc["current", key] if "current" in d.index else float("nan")
         prev = d.loc["previous", key] if compare and "previous" in d.index else float("nan")
         out.append(Tile(METRICS[key], float(cur), float(prev)))

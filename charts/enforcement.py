@@ -128,3 +128,35 @@ def offenders_chart(
             opacity=alt.condition(sel, alt.value(1.0), alt.value(0.55))
         )
     return chart
+
+
+def actions_share_chart(df: pd.DataFrame, *, subtitle: str | None = None) -> alt.Chart:
+    """Each enforcement type's share of the actions applied in the period (a donut)."""
+    text = "Enforcement actions by type"
+    if df is None or df.empty or "actions" not in df or df["actions"].fillna(0).sum() <= 0:
+        return empty_chart(text)
+    data = df[["enforcement_type", "actions"]].dropna()
+    data = data[data["actions"] > 0].copy()
+    data["share"] = data["actions"] / data["actions"].sum()
+    domain = _domain(data["enforcement_type"].astype(str), TYPE_ORDER)
+    return (
+        alt.Chart(data)
+        .mark_arc(innerRadius=70, outerRadius=130)
+        .encode(
+            theta=alt.Theta("actions:Q", stack=True),
+            color=alt.Color(
+                "enforcement_type:N",
+                title=None,
+                sort=domain,
+                scale=alt.Scale(domain=domain, range=list(PALETTE)[: len(domain)] or None),
+                legend=alt.Legend(orient="right"),
+            ),
+            order=alt.Order("actions:Q", sort="descending"),
+            tooltip=[
+                alt.Tooltip("enforcement_type:N", title="Type"),
+                alt.Tooltip("actions:Q", title="Actions", format=",.0f"),
+                alt.Tooltip("share:Q", title="Share", format=".1%"),
+            ],
+        )
+        .properties(title=title(text, subtitle), width=420, height=280)
+    )

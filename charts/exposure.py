@@ -143,3 +143,44 @@ def market_forecast_chart(
         .add_params(sel)
         .properties(title=title(text, subtitle), width=420, height=max(120, 26 * len(data)))
     )
+
+
+def exposure_parts_chart(
+    df: pd.DataFrame | None,
+    *,
+    events: pd.DataFrame | None = None,
+    subtitle: str | None = None,
+) -> alt.LayerChart | alt.Chart:
+    """Weekly exposure split into royalties at risk and fees not yet recovered (stacked)."""
+    text = "Weekly exposure: royalties at risk and fees outstanding (EUR)"
+    cols = {"at_risk_eur": "Royalties at risk", "fees_outstanding_eur": "Fees outstanding"}
+    if df is None or df.empty or not {"week", *cols} <= set(df.columns):
+        return empty_chart(text)
+    long = df.melt(
+        id_vars=["week"], value_vars=list(cols), var_name="series", value_name="value_eur"
+    ).dropna(subset=["value_eur"])
+    if long.empty or long["value_eur"].abs().sum() == 0:
+        return empty_chart(text)
+    long["series"] = long["series"].map(cols)
+    domain = list(cols.values())
+    area = (
+        alt.Chart(long)
+        .mark_area(opacity=0.85)
+        .encode(
+            x=alt.X("week:T", title="Week"),
+            y=alt.Y("value_eur:Q", title="Exposure (EUR)", axis=money_axis(), stack=True),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                scale=alt.Scale(domain=domain, range=[PALETTE[0], PALETTE[1]]),
+            ),
+            order=alt.Order("series:N"),
+            tooltip=[
+                alt.Tooltip("week:T", title="Week of"),
+                alt.Tooltip("series:N", title="Part"),
+                alt.Tooltip("value_eur:Q", title="EUR", format=",.0f"),
+            ],
+        )
+    )
+    layers = [area, *event_layer(events, "week", long["week"].min(), long["week"].max())]
+    return size(alt.layer(*layers).properties(title=title(text, subtitle)), height=260)

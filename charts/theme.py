@@ -38,7 +38,9 @@ def fraud_theme() -> alt.theme.ThemeConfig:
             "axis": {"labelFontSize": 11, "titleFontSize": 12, "gridColor": "#E6E6E6"},
             # Category axes (labels, markets) show every name rather than every other one.
             "axisBand": {"labelOverlap": False, "labelLimit": 180},
-            "legend": {"labelFontSize": 11, "titleFontSize": 12, "orient": "bottom"},
+            # Right, not bottom: Streamlit sizes a chart to its height, and a bottom legend
+            # would squeeze the plot (bars and labels) to make room.
+            "legend": {"labelFontSize": 11, "titleFontSize": 12, "orient": "right"},
             "view": {"stroke": None},
             "background": "white",
         }

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import threading
+import uuid
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -26,6 +27,7 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.settings import ROOT
 
@@ -106,25 +108,67 @@ def record(
 def events_query(
     *,
     since: datetime | None = None,
+    until: datetime | None = None,
     user: str | None = None,
     action: str | None = None,
+    page: str | None = None,
     limit: int = 5000,
 ):
+    """The newest events first, filtered (bound parameters; ``until`` is exclusive)."""
     t = audit_log.c
     q = select(audit_log).order_by(t.at.desc(), t.event_id.desc()).limit(limit)
     if since is not None:
         q = q.where(t.at >= since)
+    if until is not None:
+        q = q.where(t.at < until)
     if user:
         q = q.where(t.user == user)
     if action:
         q = q.where(t.action == action)
+    if page:
+        q = q.where(t.page == page)
     return q
 
 
+def facets_query(column: str):
+    """Distinct values of an allow-listed column (users, pages) for the audit filters."""
+    col = {"user": audit_log.c.user, "page": audit_log.c.page}[column]
+    return select(col.label("value")).distinct().order_by(col).limit(1000)
+
+
+def load_facets(column: str, *, url: str | None = None) -> list[str]:
+    try:
+        with _engine(url).connect() as conn:
+            return [str(v) for v in conn.execute(facets_query(column)).scalars()]
+    except SQLAlchemyError as exc:
+        raise _unavailable(exc) from None
+
+
+class AuditUnavailable(RuntimeError):
+    """The audit store could not be read; ``ref`` points at the server log entry."""
+
+    def __init__(self, ref: str) -> None:
+        super().__init__(f"The audit log cannot be read right now. Reference: {ref}")
+        self.ref = ref
+
+
+def _unavailable(exc: BaseException) -> AuditUnavailable:
+    ref = uuid.uuid4().hex[:8]
+    log.error("audit read failed ref=%s", ref, exc_info=exc)
+    return AuditUnavailable(ref)
+
+
 def load_events(*, url: str | None = None, **kw) -> pd.DataFrame:
-    with _engine(url).connect() as conn:
-        result = conn.execute(events_query(**kw))
-        return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    """Events as a DataFrame (``at`` as datetimes, ``row_count`` as a nullable integer)."""
+    try:
+        with _engine(url).connect() as conn:
+            result = conn.execute(events_query(**kw))
+            df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    except SQLAlchemyError as exc:
+        raise _unavailable(exc) from None
+    df["at"] = pd.to_datetime(df["at"])
+    df["row_count"] = pd.to_numeric(df["row_count"]).astype("Int64")
+    return df
 
 
 def count(url: str | None = None) -> int:

@@ -7,10 +7,12 @@ dialect-free.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Date, Double, cast, literal_column
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import BindParameter, Label, _anonymous_label
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
 
@@ -88,8 +90,10 @@ def _hours_snowflake(element, compiler, **kw) -> str:
 
 @compiles(hours_between, "bigquery")
 def _hours_bigquery(element, compiler, **kw) -> str:
+    # The schema's timestamps are naive (SQLAlchemy DateTime -> BigQuery DATETIME), and
+    # TIMESTAMP_DIFF has no DATETIME signature.
     start, end = (compiler.process(c, **kw) for c in element.clauses)
-    return f"(TIMESTAMP_DIFF({end}, {start}, SECOND) / 3600.0)"
+    return f"(DATETIME_DIFF({end}, {start}, SECOND) / 3600.0)"
 
 
 class percentile(FunctionElement):  # noqa: N801
@@ -127,7 +131,9 @@ def _pct_trino(element, compiler, **kw) -> str:
 def _pct_bigquery(element, compiler, **kw) -> str:
     (expr,) = element.clauses
     idx = round(element.q * 1000)
-    return f"APPROX_QUANTILES({compiler.process(expr, **kw)}, 1000)[OFFSET({idx})]"
+    # SAFE_OFFSET: a group whose values are all NULL yields an empty array -> NULL, not an
+    # "array index out of bounds" error.
+    return f"APPROX_QUANTILES({compiler.process(expr, **kw)}, 1000)[SAFE_OFFSET({idx})]"
 
 
 def as_date(expr: Any) -> ColumnElement:
@@ -138,3 +144,38 @@ def as_date(expr: Any) -> ColumnElement:
 def true() -> ColumnElement:
     """A portable boolean TRUE literal (BigQuery and Trino have no 1 = TRUE)."""
     return literal_column("TRUE")
+
+
+# --- dialect bugs worked around ----------------------------------------------------------
+
+
+@compiles(Label, "bigquery")
+def _label_bigquery(element: Label, compiler, within_group_by: bool = False, **kw) -> str:
+    """sqlalchemy-bigquery renders every label in GROUP BY by its name, including the
+    anonymous label SQLAlchemy wraps around a bare function (``GROUP BY trunc_date_1``, a
+    name no SELECT defines). Group by the SELECT alias of the same expression if there is
+    one (BigQuery wants that when the expression holds parameters), else the expression."""
+    if within_group_by and isinstance(element.name, _anonymous_label):
+        sel = compiler.stack[-1].get("selectable") if compiler.stack else None
+        for col in getattr(sel, "selected_columns", ()):
+            if (
+                isinstance(col, Label)
+                and col.element is element.element
+                and not isinstance(col.name, _anonymous_label)
+            ):
+                return compiler.preparer.quote(col.name)
+        return compiler.process(element.element, **kw)
+    return compiler.visit_label(element, within_group_by=within_group_by, **kw)
+
+
+@compiles(BindParameter, "trino")
+def _bind_trino(element: BindParameter, compiler, **kw) -> str:
+    """Trino has no implicit VARCHAR -> DATE coercion: literal-bound dates (SQL exported
+    for review) need typed literals. Bound parameters are typed by the driver already."""
+    if kw.get("literal_binds") and not element.expanding:
+        value = element.effective_value
+        if isinstance(value, datetime):
+            return f"TIMESTAMP '{value.isoformat(sep=' ')}'"
+        if isinstance(value, date):
+            return f"DATE '{value.isoformat()}'"
+    return compiler.visit_bindparam(element, **kw)

@@ -7,6 +7,7 @@ PostgreSQL sessions are read-only with a statement timeout. A read-write DuckDB 
 
 from __future__ import annotations
 
+import os
 import threading
 
 from sqlalchemy import Engine, create_engine, event
@@ -19,6 +20,9 @@ _engines: dict[str, Engine] = {}
 
 POOL_SIZE = 5  # concurrent page loads per app process; max_overflow adds bursts
 MAX_OVERFLOW = 5
+POOL_TIMEOUT_S = 10  # a load waits this long for a free connection, then fails readably
+# Memory the embedded (read-only) DuckDB may use inside the app process.
+DUCKDB_MEMORY_MB = int(os.environ.get("FRAUD_DUCKDB_MEMORY_MB", "512"))
 
 
 def make_engine(url: str, *, read_only: bool = True, timeout_s: float = STATEMENT_TIMEOUT_S):
@@ -33,7 +37,19 @@ def make_engine(url: str, *, read_only: bool = True, timeout_s: float = STATEMEN
         if read_only:
             opts += " -c default_transaction_read_only=on"
         kwargs["connect_args"] = {"options": opts, "connect_timeout": 5}
-        kwargs.update(pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=10)
+    elif backend == "snowflake":
+        # Server-side cut-off; also set it on the warehouse (docs/WAREHOUSE.md).
+        kwargs["connect_args"] = {
+            "session_parameters": {"STATEMENT_TIMEOUT_IN_SECONDS": max(1, int(timeout_s))}
+        }
+    elif backend == "trino":
+        kwargs["connect_args"] = {
+            "session_properties": {"query_max_execution_time": f"{max(1, int(timeout_s))}s"}
+        }
+    if backend not in ("duckdb", "sqlite"):  # in-process engines have no server to share
+        # Each app process holds at most POOL_SIZE + MAX_OVERFLOW connections; more
+        # simultaneous loads wait up to pool_timeout seconds for one (docs/WAREHOUSE.md).
+        kwargs.update(pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=POOL_TIMEOUT_S)
     engine = create_engine(u, **kwargs)
     if backend == "duckdb" and read_only:
 
@@ -44,6 +60,9 @@ def make_engine(url: str, *, read_only: bool = True, timeout_s: float = STATEMEN
             cur = dbapi_conn.cursor()
             cur.execute("SELECT current_setting('lock_configuration')")
             if not cur.fetchone()[0]:
+                # The embedded warehouse lives in the app's process: cap its buffer pool so
+                # the app's memory does not grow with the data (it spills/evicts instead).
+                cur.execute(f"SET memory_limit = '{DUCKDB_MEMORY_MB}MB'")
                 cur.execute("SET lock_configuration = true")
             cur.close()
 

@@ -186,3 +186,24 @@ def validate_period(start: date, end: date, options: Options, notes: list[str]):
     if clamped != (start, end):
         notes.append("The period was clamped to the dates the warehouse holds.")
     return clamped
+
+
+def context_line(f: Filters, opts: Options) -> str:
+    """A one-line description of the filter context, for captions, exports and decks."""
+    parts = [f"{f.start:%d %b %Y} – {f.end:%d %b %Y}"]
+    if f.markets:
+        parts.append("markets " + ", ".join(f.markets[:6]) + ("…" if len(f.markets) > 6 else ""))
+    if f.regions:
+        parts.append("regions " + ", ".join(f.regions))
+    for kind, values in (
+        ("label", f.labels),
+        ("distributor", f.distributors),
+        ("typology", f.typologies),
+        ("detector", f.detectors),
+    ):
+        if values:
+            names = opts.name_of(kind)
+            shown = [names.get(v, "?") for v in values[:3]]
+            more = f" +{len(values) - 3}" if len(values) > 3 else ""
+            parts.append(f"{kind}s " + ", ".join(shown) + more)
+    return " · ".join(parts)

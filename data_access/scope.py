@@ -2,7 +2,8 @@
 
 A ``Scope`` is part of every cache key (it is a plain hashable value), so one viewer's rows
 are never served to another. ``None`` in a restriction means "no restriction"; an empty
-tuple means "nothing". Roles and the identity -> scope mapping live in access config.
+tuple means "nothing". Roles and the identity -> scope mapping live in config/access.toml
+(read by data_access.access).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ class Scope:
     team: str | None = None  # partner team code: only cases owned by / handed to it
     money: bool = True  # may see money columns
     exports: bool = True  # may download exports
+    personal: bool = True  # may see personal data fields (reviewer ids)
 
     @property
     def unrestricted(self) -> bool:

@@ -28,15 +28,12 @@ from data_access.loaders.cases import (
 )
 from data_access.loaders.options import load_events
 from data_access.queries.cases import PAGE_SIZES, SORT_KEYS
-from ui import drill, render, state
-from ui.identity import current_scope
+from ui import drill, exports, render
+from ui.page import start_page
 
 WEEK_CHART = "cases_week_chart"
 
-scope = current_scope()
-f = state.current_filters()
-opts = state.options()
-context = state.context_line(f, opts)
+scope, f, opts, context = start_page("cases")
 
 st.title("Cases & escalations")
 st.caption(f"{context} · backlog as of the end of {f.end:%d %b %Y}")
@@ -60,7 +57,7 @@ if backlog.empty and total == 0:
 totals = kpi.backlog_totals(backlog)
 money = scope.money  # viewers without money access see counts and times only
 if not money:
-    backlog = backlog.drop(columns=["exposure_eur"])
+    backlog = backlog.drop(columns=["exposure_eur"], errors="ignore")
 nan = float("nan")
 render.tiles(
     [
@@ -79,10 +76,27 @@ if backlog.empty:
     st.info(f"No case was open at the end of {f.end:%d %b %Y}.", icon=":material/task_alt:")
 else:
     left, right = st.columns(2)
-    with left:
-        st.altair_chart(backlog_age_chart(backlog, subtitle=context), width="stretch")
-    with right:
-        st.altair_chart(backlog_team_chart(backlog, subtitle=context), width="stretch")
+    for col, name, builder, heading in (
+        (left, "age", backlog_age_chart, "Open backlog by age and priority"),
+        (right, "team", backlog_team_chart, "Open backlog by owner team"),
+    ):
+        with col:
+            backlog_fig = builder(backlog, subtitle=context)
+            st.altair_chart(backlog_fig, width="stretch")
+            exports.render(
+                exports.ChartExport(
+                    key=f"cases_backlog_{name}",
+                    page="cases",
+                    title=heading,
+                    data=backlog,
+                    chart=backlog_fig,
+                    metrics=("open_cases", "backlog_exposure_eur", "case_age_h"),
+                    money=("exposure_eur",),
+                    view=f"cases.backlog_{name}",
+                ),
+                f,
+                opts,
+            )
 
 # --- response and resolution times ---------------------------------------------------------
 st.subheader("Time to first response and to resolution")
@@ -136,14 +150,31 @@ else:
         },
     )
     left, right = st.columns(2)
-    with left:
-        st.altair_chart(
-            response_time_chart(times, stage="first_response", subtitle=context), width="stretch"
-        )
-    with right:
-        st.altair_chart(
-            response_time_chart(times, stage="resolution", subtitle=context), width="stretch"
-        )
+    for col, stage, heading in (
+        (left, "first_response", "Time to first response vs SLA"),
+        (right, "resolution", "Time to resolution vs SLA"),
+    ):
+        with col:
+            times_fig = response_time_chart(times, stage=stage, subtitle=context)
+            st.altair_chart(times_fig, width="stretch")
+            exports.render(
+                exports.ChartExport(
+                    key=f"cases_times_{stage}",
+                    page="cases",
+                    title=heading,
+                    data=times,
+                    chart=times_fig,
+                    metrics=(
+                        "time_to_first_response_h",
+                        "time_to_resolution_h",
+                        "first_response_compliance",
+                        "resolution_compliance",
+                    ),
+                    percent=("first_response_compliance", "resolution_compliance"),
+                ),
+                f,
+                opts,
+            )
 
 # --- SLA breach rate over time -------------------------------------------------------------
 st.subheader("SLA breach rate")
@@ -155,11 +186,32 @@ events = render.load(load_events)
 if weekly.empty:
     st.info("No case was opened in this period.", icon=":material/filter_list_off:")
 else:
+    sla_fig = sla_breach_chart(weekly, events=events, subtitle=context, selectable=True)
     st.altair_chart(
-        sla_breach_chart(weekly, events=events, subtitle=context, selectable=True),
+        sla_fig,
         on_select=drill.pick(WEEK_CHART, WEEK_FIELD, "week"),
         key=WEEK_CHART,
         width="stretch",
+    )
+    exports.render(
+        exports.ChartExport(
+            key="cases_sla_weekly",
+            page="cases",
+            title="SLA breach rate of cases opened, per week",
+            data=weekly if money else weekly.drop(columns=["exposure_eur"], errors="ignore"),
+            chart=sla_fig,
+            metrics=(
+                "cases_opened",
+                "sla_breach_rate",
+                "first_response_breach_rate",
+                "resolution_breach_rate",
+            ),
+            money=("exposure_eur",),
+            percent=("sla_breach_rate", "first_response_breach_rate", "resolution_breach_rate"),
+            view="cases.sla_weekly",
+        ),
+        f,
+        opts,
     )
 
 # --- escalation flows ----------------------------------------------------------------------
@@ -167,8 +219,23 @@ st.subheader("Escalations between teams")
 st.caption(METRICS["handoffs"].definition)
 flows = render.load(load_escalation_flows, scope, f)
 if not money:
-    flows = flows.drop(columns=["exposure_eur"])
-st.plotly_chart(escalation_sankey_chart(flows, subtitle=context), width="stretch")
+    flows = flows.drop(columns=["exposure_eur"], errors="ignore")
+escalation_fig = escalation_sankey_chart(flows, subtitle=context)
+st.plotly_chart(escalation_fig, width="stretch")
+exports.render(
+    exports.ChartExport(
+        key="cases_escalations",
+        page="cases",
+        title="Escalations between teams",
+        data=flows,
+        figure=escalation_fig,
+        metrics=("handoffs",),
+        money=("exposure_eur",),
+        view="cases.escalations",
+    ),
+    f,
+    opts,
+)
 if not flows.empty:
     st.dataframe(
         flows.rename(
@@ -222,7 +289,7 @@ page = st.pagination(pages, key="cases_page", bind="query-params")
 page = min(max(int(page or 1), 1), pages)
 rows = render.load(load_case_page, scope, f, sort, direction != "asc", page, page_size)
 if not money:
-    rows = rows.drop(columns=["exposure_eur"])
+    rows = rows.drop(columns=["exposure_eur"], errors="ignore")
 first = (page - 1) * page_size + 1
 with rows_slot.container():
     st.caption(
@@ -260,4 +327,17 @@ with rows_slot.container():
                 "SLA breached", help=METRICS["sla_breach_rate"].definition
             ),
         },
+    )
+    exports.render(
+        exports.ChartExport(
+            key="cases_list",
+            page="cases",
+            title=f"Cases opened in the period (page {page} of {pages})",
+            data=rows,
+            metrics=("time_to_first_response_h", "time_to_resolution_h", "case_age_h"),
+            money=("exposure_eur",),
+            extra={"Sort": f"{sort} {direction}", "Page": f"{page} of {pages}"},
+        ),
+        f,
+        opts,
     )

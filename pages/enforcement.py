@@ -8,7 +8,12 @@ import streamlit as st
 from analytics import format as fmt
 from analytics.enforcement import weekly_money, with_rates
 from analytics.metrics import METRICS, tiles
-from charts.enforcement import actions_by_type_chart, money_trend_chart, offenders_chart
+from charts.enforcement import (
+    actions_by_type_chart,
+    actions_share_chart,
+    money_trend_chart,
+    offenders_chart,
+)
 from data_access.loaders.enforcement import (
     load_enforcement_by_type,
     load_enforcement_kpis,
@@ -17,13 +22,10 @@ from data_access.loaders.enforcement import (
 )
 from data_access.loaders.options import load_events
 from data_access.queries.enforcement import OFFENDER_BY
-from ui import drill, render, state
-from ui.identity import current_scope
+from ui import drill, exports, render
+from ui.page import start_page
 
-scope = current_scope()
-f = state.current_filters()
-opts = state.options()
-context = state.context_line(f, opts)
+scope, f, opts, context = start_page("enforcement")
 
 
 def help_of(key: str) -> str:
@@ -47,8 +49,9 @@ kpis["appeal_decision_time"] = kpis["decide_median_h"]
 money_keys = ["withheld_eur", "fees_levied_eur", "fees_recovered_eur", "reversed_eur"]
 first = ["actions_applied", "streams_removed", *(money_keys if scope.money else [])]
 kpis["actions_applied"] = kpis["actions"]
-render.tiles(tiles(kpis, first[:6]), columns=6)
-render.tiles(tiles(kpis, ["appeal_rate", "overturn_rate", "appeal_decision_time"]), columns=6)
+# Three a row: six narrow tiles would cut their labels and values short.
+render.tiles(tiles(kpis, first), columns=3)
+render.tiles(tiles(kpis, ["appeal_rate", "overturn_rate", "appeal_decision_time"]), columns=3)
 p90 = kpis.loc["current", "decide_p90_h"]
 st.caption(
     f"Appeals against actions applied in the period: {fmt.compact(kpis.loc['current', 'appeals'])}"
@@ -61,16 +64,62 @@ st.caption(
 # -- over time -----------------------------------------------------------------------------
 weekly = render.load(load_weekly_enforcement, scope, f)
 events = render.load(load_events)
-st.altair_chart(actions_by_type_chart(weekly, events=events, subtitle=context), width="stretch")
+MONEY_COLS = ("amount_eur", "recovered_eur", "reversed_eur")
+actions_fig = actions_by_type_chart(weekly, events=events, subtitle=context)
+st.altair_chart(actions_fig, width="stretch")
+exports.render(
+    exports.ChartExport(
+        key="enforcement_weekly_actions",
+        page="enforcement",
+        title="Enforcement actions per week, by type",
+        data=weekly if scope.money else weekly.drop(columns=list(MONEY_COLS), errors="ignore"),
+        chart=actions_fig,
+        metrics=("actions_applied",),
+        money=MONEY_COLS,
+        view="enforcement.weekly_actions",
+    ),
+    f,
+    opts,
+)
 if scope.money:
-    st.altair_chart(
-        money_trend_chart(weekly_money(weekly), events=events, subtitle=context), width="stretch"
+    money = weekly_money(weekly)
+    money_fig = money_trend_chart(money, events=events, subtitle=context)
+    st.altair_chart(money_fig, width="stretch")
+    exports.render(
+        exports.ChartExport(
+            key="enforcement_money",
+            page="enforcement",
+            title="Money withheld, fees and reversals per week (EUR)",
+            data=money,
+            chart=money_fig,
+            metrics=("withheld_eur", "fees_levied_eur", "fees_recovered_eur", "reversed_eur"),
+            money=("value_eur",),
+            view="enforcement.money",
+        ),
+        f,
+        opts,
     )
 
 by_type = render.load(load_enforcement_by_type, scope, f)
 columns = ["enforcement_type", "actions", "reversed", "streams_removed"]
 if scope.money:
     columns += ["amount_eur", "recovered_eur", "reversed_eur"]
+share_fig = actions_share_chart(by_type, subtitle=context)
+st.altair_chart(share_fig, width="stretch")
+exports.render(
+    exports.ChartExport(
+        key="enforcement_by_type",
+        page="enforcement",
+        title="Enforcement actions by type",
+        data=by_type[columns],
+        chart=share_fig,
+        metrics=("actions_applied", "streams_removed", "fees_recovered_eur", "reversed_eur"),
+        money=MONEY_COLS,
+        view="enforcement.by_type",
+    ),
+    f,
+    opts,
+)
 st.dataframe(
     by_type[columns],
     hide_index=True,
@@ -116,8 +165,9 @@ offenders = with_rates(render.load(load_repeat_offenders, scope, f, by))
 st.caption(f"{context} · click a bar to narrow the dashboard to that {by}")
 if not render.no_data(offenders):
     chart_key = f"enforcement_{by}_pick"
+    offenders_fig = offenders_chart(offenders, by=by, subtitle=context, selectable=True)
     st.altair_chart(
-        offenders_chart(offenders, by=by, subtitle=context, selectable=True),
+        offenders_fig,
         on_select=drill.pick(chart_key, by, by),
         key=chart_key,
         width="stretch",
@@ -177,6 +227,30 @@ if not render.no_data(offenders):
                 help=help_of("appeal_decision_time"),
             ),
         },
+    )
+    exports.render(
+        exports.ChartExport(
+            key=f"enforcement_offenders_{by}",
+            page="enforcement",
+            title=f"Repeat offenders: {by}s with the most confirmed detections",
+            data=offenders
+            if scope.money
+            else offenders.drop(columns=["amount_eur", "restored_eur"], errors="ignore"),
+            chart=offenders_fig,
+            metrics=(
+                "action_weeks",
+                "confirmed_streams_share",
+                "appeal_rate",
+                "overturn_rate",
+                "appeal_decision_time",
+            ),
+            money=("amount_eur", "restored_eur"),
+            percent=("confirmed_streams_share", "appeal_rate", "overturn_rate"),
+            view="enforcement.offenders",
+            view_params={"enforcement_by": by},
+        ),
+        f,
+        opts,
     )
 
 if f.labels:

@@ -21,7 +21,12 @@ from analytics.forecast import (
 )
 from analytics.metrics import METRICS
 from charts.anomalies import anomaly_chart, anomaly_table
-from charts.exposure import fan_chart, market_forecast_chart, scenario_chart
+from charts.exposure import (
+    exposure_parts_chart,
+    fan_chart,
+    market_forecast_chart,
+    scenario_chart,
+)
 from data_access.loaders.exposure import (
     forecast_origin,
     load_scenario_inputs,
@@ -30,17 +35,14 @@ from data_access.loaders.exposure import (
     load_weekly_exposure,
 )
 from data_access.loaders.options import load_events
-from ui import drill, forecasting, render, state
-from ui.identity import current_scope
+from ui import drill, exports, forecasting, render
+from ui.page import start_page
 
 QUARTER = 13
 TOP_MARKETS = 8
 MARKET_MODELS = ("ets", "ets_damped", "arima_101")  # the cheaper candidates, per market
 
-scope = current_scope()
-f = state.current_filters()
-opts = state.options()
-context = state.context_line(f, opts)
+scope, f, opts, context = start_page("exposure")
 origin = forecast_origin(f)
 
 st.title("Exposure forecast")
@@ -109,15 +111,54 @@ cols[3].metric(
 )
 
 events = render.load(load_events)
-st.altair_chart(
-    fan_chart(
-        result.history,
-        result.forecast,
-        model=result.chosen_label,
-        subtitle=f"{context} · origin week ending {origin:%d %b %Y} · 80% and 95% bands",
-        events=events,
+fan = fan_chart(
+    result.history,
+    result.forecast,
+    model=result.chosen_label,
+    subtitle=f"{context} · origin week ending {origin:%d %b %Y} · 80% and 95% bands",
+    events=events,
+)
+st.altair_chart(fan, width="stretch")
+fan_cols = ("mean", "lo80", "hi80", "lo95", "hi95")
+fan_data = pd.concat(
+    [
+        result.history.rename(columns={"value": "actual_eur"}),
+        result.forecast.drop(columns=["step"]).rename(columns={c: f"{c}_eur" for c in fan_cols}),
+    ],
+    ignore_index=True,
+)
+exports.render(
+    exports.ChartExport(
+        key="exposure_fan",
+        page="exposure",
+        title="Weekly exposure (EUR): history and forecast",
+        data=fan_data,
+        chart=fan,
+        metrics=("exposure_eur", "exposure_forecast_eur", "interval_coverage"),
+        money=("actual_eur", *(f"{c}_eur" for c in fan_cols)),
+        extra={"Model": result.chosen_label, "Horizon (weeks)": str(horizon)},
+        view="exposure.fan",
+        view_params={"exposure_horizon": str(horizon)},
     ),
-    width="stretch",
+    f,
+    opts,
+)
+in_period = weekly[weekly["week"] >= pd.Timestamp(f.start) - pd.Timedelta(days=6)]
+parts = exposure_parts_chart(in_period, events=events, subtitle=context)
+st.altair_chart(parts, width="stretch")
+exports.render(
+    exports.ChartExport(
+        key="exposure_parts",
+        page="exposure",
+        title="Weekly exposure: royalties at risk and fees outstanding (EUR)",
+        data=in_period,
+        chart=parts,
+        metrics=("exposure_eur",),
+        money=("at_risk_eur", "fees_outstanding_eur", "exposure_eur"),
+        view="exposure.parts",
+    ),
+    f,
+    opts,
 )
 
 # -- model accuracy ----------------------------------------------------------------------
@@ -218,7 +259,26 @@ s1.metric(
     border=True,
 )
 with s2:
-    st.altair_chart(scenario_chart(scenario, subtitle=context), width="stretch")
+    scenario_fig = scenario_chart(scenario, subtitle=context)
+    st.altair_chart(scenario_fig, width="stretch")
+    exports.render(
+        exports.ChartExport(
+            key="exposure_scenario",
+            page="exposure",
+            title="Forecast exposure per week: as is vs scenario",
+            data=scenario,
+            chart=scenario_fig,
+            metrics=("exposure_forecast_eur", "scenario_delta_eur"),
+            money=("mean", "baseline", "lo80", "hi80", "lo95", "hi95"),
+            extra={
+                "Recall uplift (pp)": str(recall_pp),
+                "Backlog cleared in (weeks)": str(backlog_weeks),
+                "Fee threshold (% artificial)": str(fee_pct),
+            },
+        ),
+        f,
+        opts,
+    )
 with st.expander("How the scenario is computed"):
     st.markdown(
         "Inputs are the slice's last 13 weeks: A = estimated artificial streams, F = flagged, "
@@ -271,12 +331,26 @@ else:
     markets = pd.DataFrame(rows).sort_values("forecast_eur", ascending=False)
     left, right = st.columns([3, 2])
     with left:
+        markets_fig = market_forecast_chart(markets, weeks=QUARTER, subtitle=context)
         st.altair_chart(
-            market_forecast_chart(markets, weeks=QUARTER, subtitle=context),
+            markets_fig,
             on_select=drill.pick("exposure_market_pick", "key", "market"),
             selection_mode="pick",
             key="exposure_market_pick",
             width="stretch",
+        )
+        exports.render(
+            exports.ChartExport(
+                key="exposure_markets",
+                page="exposure",
+                title=f"Forecast exposure by market, next {QUARTER} weeks",
+                data=markets,
+                chart=markets_fig,
+                metrics=("exposure_forecast_eur", "exposure_eur", "forecast_mase"),
+                money=("forecast_eur", "last_quarter_eur"),
+            ),
+            f,
+            opts,
         )
     with right:
         st.dataframe(
@@ -321,9 +395,23 @@ z = st.slider(
 )
 series = weekly.set_index("week")["exposure_eur"]
 flags = weekly_anomalies(series, threshold=z)
-st.altair_chart(
-    anomaly_chart(flags, subtitle=f"{context} · threshold {z:.1f}", events=events),
-    width="stretch",
+anomaly_fig = anomaly_chart(flags, subtitle=f"{context} · threshold {z:.1f}", events=events)
+st.altair_chart(anomaly_fig, width="stretch")
+exports.render(
+    exports.ChartExport(
+        key="exposure_anomalies",
+        page="exposure",
+        title="Weekly exposure and anomalous weeks",
+        data=flags,
+        chart=anomaly_fig,
+        metrics=("anomaly_score", "exposure_eur"),
+        money=("value", "expected", "residual"),
+        extra={"Threshold (robust z)": f"{z:.1f}"},
+        view="exposure.anomalies",
+        view_params={"exposure_z": f"{z:.1f}"},
+    ),
+    f,
+    opts,
 )
 n_flagged = int(flags["flagged"].sum())
 if n_flagged == 0:

@@ -29,13 +29,10 @@ from data_access.loaders.funnel import (
     load_weekly_precision,
 )
 from data_access.loaders.options import load_events
-from ui import drill, render, state
-from ui.identity import current_scope
+from ui import drill, exports, render
+from ui.page import start_page
 
-scope = current_scope()
-f = state.current_filters()
-opts = state.options()
-context = state.context_line(f, opts)
+scope, f, opts, context = start_page("funnel")
 
 
 def help_of(key: str) -> str:
@@ -100,10 +97,24 @@ with cols[4]:
 
 # -- the funnel ----------------------------------------------------------------------------
 table = funnel_table(stages, measure)
-st.plotly_chart(
-    funnel_sankey_chart(sankey_flows(stages, measure), measure=measure, subtitle=context),
-    width="stretch",
-    key="funnel_sankey",
+flows = sankey_flows(stages, measure)
+sankey = funnel_sankey_chart(flows, measure=measure, subtitle=context)
+st.plotly_chart(sankey, width="stretch", key="funnel_sankey")
+exports.render(
+    exports.ChartExport(
+        key="funnel_sankey_export",
+        page="funnel",
+        title=sankey.layout.title.text or "Detection → validation → enforcement funnel",
+        data=flows,
+        figure=sankey,
+        metrics=("detections", "funnel_stage", "stage_conversion"),
+        money=("value",) if measure == "eur" else (),
+        extra={"Measure": MEASURES[measure]},
+        view="funnel.sankey",
+        view_params={"funnel_measure": measure},
+    ),
+    f,
+    opts,
 )
 shown = table.assign(
     from_previous=table["from_previous"] * 100, from_detected=table["from_detected"] * 100
@@ -135,11 +146,32 @@ st.caption(
 st.subheader("Detectors: precision, volume and speed")
 st.caption(f"{context} · click a bar to narrow the page to that detector")
 if not render.no_data(perf):
+    precision_fig = detector_precision_chart(perf, subtitle=context, selectable=True)
     st.altair_chart(
-        detector_precision_chart(perf, subtitle=context, selectable=True),
+        precision_fig,
         on_select=drill.pick("funnel_detector_pick", "detector", "detector"),
         key="funnel_detector_pick",
         width="stretch",
+    )
+    exports.render(
+        exports.ChartExport(
+            key="funnel_detector_precision",
+            page="funnel",
+            title="Precision by detector (confirmed ÷ reviewed detections)",
+            data=perf.drop(columns=["detector_id"], errors="ignore"),
+            chart=precision_fig,
+            metrics=(
+                "detector_precision",
+                "detections",
+                "false_positives",
+                "time_to_detect",
+                "time_to_validate",
+            ),
+            percent=("precision",),
+            view="funnel.detector_precision",
+        ),
+        f,
+        opts,
     )
     det = perf.assign(
         precision=perf["precision"] * 100,
@@ -193,11 +225,26 @@ if not render.no_data(perf):
 
 weekly = weekly_precision(render.load(load_weekly_precision, scope, f))
 events = render.load(load_events)
+weekly_fig = precision_trend_chart(weekly, events=events, subtitle=context, selectable=True)
 st.altair_chart(
-    precision_trend_chart(weekly, events=events, subtitle=context, selectable=True),
+    weekly_fig,
     on_select=drill.pick("funnel_week_pick", "week_start", "week"),
     key="funnel_week_pick",
     width="stretch",
+)
+exports.render(
+    exports.ChartExport(
+        key="funnel_precision_trend",
+        page="funnel",
+        title="Weekly precision by detector",
+        data=weekly,
+        chart=weekly_fig,
+        metrics=("detector_precision",),
+        percent=("precision",),
+        view="funnel.precision_trend",
+    ),
+    f,
+    opts,
 )
 st.caption(
     f"{context} · {help_of('detector_precision')} Dashed rules: detector launches and "
@@ -214,17 +261,23 @@ st.caption(
 )
 _, by_typology = recall_table(render.load(load_recall, scope, f, "typology"))
 left, right = st.columns(2)
-with left:
-    st.altair_chart(
-        recall_contribution_chart(
-            by_detector, by="detector", overall=overall_recall, subtitle=context
-        ),
-        width="stretch",
-    )
-with right:
-    st.altair_chart(
-        recall_contribution_chart(
-            by_typology, by="typology", overall=overall_recall, subtitle=context
-        ),
-        width="stretch",
-    )
+for col, by, frame in ((left, "detector", by_detector), (right, "typology", by_typology)):
+    with col:
+        recall_fig = recall_contribution_chart(
+            frame, by=by, overall=overall_recall, subtitle=context
+        )
+        st.altair_chart(recall_fig, width="stretch")
+        exports.render(
+            exports.ChartExport(
+                key=f"funnel_recall_{by}",
+                page="funnel",
+                title=f"Contribution to recall by {by}",
+                data=frame,
+                chart=recall_fig,
+                metrics=("recall", "recall_contribution"),
+                percent=("contribution",),
+                view="funnel.recall_typology" if by == "typology" else None,
+            ),
+            f,
+            opts,
+        )

@@ -12,11 +12,13 @@ from analytics import format as fmt
 from analytics.health import STALE_AFTER_DAYS, freshness, newest
 from analytics.metrics import METRICS
 from data_access.loaders.health import load_health_checks, load_health_sample, load_table_stats
-from ui import render
-from ui.identity import current_scope
+from ui import audit, exports, render, state
+from ui.identity import access_guard, current_scope
 
+access_guard("health")
 scope = current_scope()
 
+audit.record_view("health", state.current_filters())
 st.title("Data health")
 if not scope.unrestricted:
     st.info(
@@ -103,6 +105,19 @@ st.dataframe(
         "status": "Status",
     },
 )
+WHOLE = {"Scope": "whole warehouse (the global filters do not apply)", "As of": f"{today}"}
+exports.render(
+    exports.ChartExport(
+        key="health_tables",
+        page="health",
+        title="Freshness and row counts",
+        data=stats,
+        metrics=("table_rows", "lag_days"),
+        extra=WHOLE,
+    ),
+    state.current_filters(),
+    state.options(),
+)
 
 # --- integrity checks ----------------------------------------------------------------------
 st.subheader("Integrity checks")
@@ -118,6 +133,18 @@ st.dataframe(
         ),
         "meaning": st.column_config.TextColumn("What it means", width="large"),
     },
+)
+exports.render(
+    exports.ChartExport(
+        key="health_checks",
+        page="health",
+        title="Integrity checks",
+        data=checks,
+        metrics=("offending_rows",),
+        extra=WHOLE,
+    ),
+    state.current_filters(),
+    state.options(),
 )
 for row in failed.itertuples():
     sample = render.load(load_health_sample, scope, row.key, today)

@@ -8,16 +8,12 @@ from analytics.metrics import tiles
 from charts.overview import top_bar_chart, weekly_trend_chart
 from data_access.loaders.options import load_events
 from data_access.loaders.overview import load_overview_kpis, load_top_exposure, load_weekly_trend
-from ui import audit, drill, exports, render, state
-from ui.identity import current_scope
+from ui import drill, exports, render
+from ui.page import start_page
 
 PAGE = "overview"
-scope = current_scope()
-f = state.current_filters()
-opts = state.options()
-context = state.context_line(f, opts)
+scope, f, opts, context = start_page("overview")
 compare = f.previous().start >= opts.min_date
-audit.record_view(PAGE, f)
 
 st.title("Overview")
 st.caption(
@@ -59,12 +55,16 @@ exports.render(
         data=trend,
         chart=trend_chart,
         metrics=("detected_streams", "confirmed_streams", "streams"),
+        view="overview.trend",
     ),
     f,
     opts,
 )
 st.caption("Click a week to narrow the period to it; dashed lines mark policy and detector events.")
 
+if not scope.money:
+    st.caption("Money views (top markets and labels by money at risk) are not in your role.")
+    st.stop()
 left, right = st.columns(2)
 for col, by, heading in ((left, "market", "Top markets"), (right, "label", "Top labels")):
     top = render.load(load_top_exposure, scope, f, by)
@@ -96,6 +96,7 @@ for col, by, heading in ((left, "market", "Top markets"), (right, "label", "Top 
                 chart=chart,
                 metrics=("exposure_eur",),
                 money=("at_risk_eur", "fees_outstanding_eur", "exposure_eur"),
+                view=f"overview.top_{by}s",
             ),
             f,
             opts,

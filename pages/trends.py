@@ -15,8 +15,8 @@ from charts.trends import heatmap_chart, overlay_chart, trend_chart
 from data_access.loaders import trends as lt
 from data_access.loaders.exposure import load_weekly_by_group
 from data_access.loaders.options import load_events
-from ui import audit, drill, exports, render, state
-from ui.identity import current_scope
+from ui import drill, exports, render
+from ui.page import start_page
 from ui.tracks import render_top_tracks
 
 # Page widgets (URL-bound): what a link may say, and the words shown for it.
@@ -31,13 +31,9 @@ DRILL_KINDS = {"market": "market", "label": "label", "distributor": "distributor
 HEATMAP_MARKETS = 20
 PAGE = "trends"
 
-scope = current_scope()
-f = state.current_filters()
-opts = state.options()
-context = state.context_line(f, opts)
+scope, f, opts, context = start_page("trends")
 # Deltas only when the previous period of equal length is fully covered by data.
 compare = f.previous().start >= opts.min_date
-audit.record_view(PAGE, f)
 
 st.title("Fraud trends")
 st.caption(
@@ -173,6 +169,13 @@ else:
             metrics=("streams", "detected_streams", "confirmed_streams", *lt.SHARES),
             percent=lt.SHARES,
             extra={"Grain": grain, "Split by": split, "Top N": str(top)},
+            view="trends.main",
+            view_params={
+                "trends_grain": grain,
+                "trends_split": split,
+                "trends_metric": metric_word,
+                "trends_top": str(top),
+            },
         ),
         f,
         opts,
@@ -300,6 +303,8 @@ exports.render(
         metrics=(metric,),
         percent=("value",) if metric in lt.SHARES else (),
         extra={"Previous period": f"{prev.start:%Y-%m-%d} to {prev.end:%Y-%m-%d}"},
+        view="trends.vs_previous",
+        view_params={"trends_grain": grain, "trends_metric": metric_word},
     ),
     f,
     opts,
@@ -329,6 +334,7 @@ exports.render(
         chart=heatmap,
         metrics=("streams", "detected_streams", "confirmed_streams", *lt.SHARES),
         percent=lt.SHARES,
+        view="trends.heatmap",
     ),
     f,
     opts,

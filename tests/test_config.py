@@ -18,6 +18,27 @@ def test_server_is_hardened():
     assert CONFIG["browser"]["gatherUsageStats"] is False
 
 
+def test_cors_xsrf_and_data_export_are_locked_down():
+    server, client = CONFIG["server"], CONFIG["client"]
+    assert server["enableCORS"] is True and server["corsAllowedOrigins"] == []
+    assert server["xsrfCookieSameSite"] == "strict"
+    assert server["enableAgentApi"] is False
+    assert server["runOnSave"] is False and server["allowRunOnSave"] is False
+    assert server["maxUploadSize"] <= 1
+    # Data leaves only through the app's sanitising, audited export buttons.
+    assert client["disableDataExport"] is True
+
+
+def test_every_option_exists_in_this_streamlit():
+    """A misspelt option would be ignored silently: check each against Streamlit's own list."""
+    from streamlit import config as st_config
+
+    known = set(st_config._config_options_template)
+    for section in ("server", "client", "browser", "runner"):
+        for key in CONFIG[section]:
+            assert f"{section}.{key}" in known, f"{section}.{key} is not a Streamlit option"
+
+
 def test_theme_has_light_dark_and_colour_blind_safe_palette():
     from charts.theme import PALETTE
 

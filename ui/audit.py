@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from data_access import audit
@@ -40,16 +42,36 @@ def record_view(page: str, f: Filters) -> None:
     )
 
 
-def record_export(
-    item: str, fmt: str, f: Filters, *, rows: int | None = None, page: str | None = None
-) -> None:
-    audit.record(
-        user=current_user(),
-        role=current_scope().role,
-        action="export",
-        page=page or current_page(),
-        item=item,
-        fmt=fmt,
-        filters=_params(f),
-        rows=rows,
-    )
+def audited(
+    fetch: Callable[[], bytes],
+    *,
+    item: str,
+    fmt: str,
+    f: Filters,
+    rows: int | None = None,
+    page: str | None = None,
+) -> Callable[[], bytes]:
+    """A download's data callable that also records the export when the bytes are made.
+
+    Streamlit runs deferred download callables outside the script thread, after the click,
+    so the viewer is captured now; recording there (rather than in an on_click rerun) means
+    the click never races a rerun that would revoke the pending download.
+    """
+    user, role, where = current_user(), current_scope().role, page or current_page()
+    params = _params(f)
+
+    def fetch_and_record() -> bytes:
+        data = fetch()
+        audit.record(
+            user=user,
+            role=role,
+            action="export",
+            page=where,
+            item=item,
+            fmt=fmt,
+            filters=params,
+            rows=rows,
+        )
+        return data
+
+    return fetch_and_record

@@ -11,7 +11,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import pandas as pd
 import streamlit as st
@@ -39,6 +39,25 @@ class ChartExport:
     money: tuple[str, ...] = ()
     percent: tuple[str, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict)
+    view: str | None = None  # id in charts.views: offers "Add to deck" (a saved view)
+    view_params: Mapping[str, str] = field(default_factory=dict)  # the page's own settings
+
+
+DECK_KEY = "deck_items"  # session list of saved views for the Deck builder
+
+
+def add_to_deck(view: str, f: Filters, opts: Options, params: Mapping[str, str]) -> None:
+    """Save the view with these filters and page settings for the Deck builder."""
+    items = list(st.session_state.get(DECK_KEY, []))
+    item = {
+        "view": view,
+        "filters": f.to_query_params(opts),
+        "params": {k: str(v) for k, v in params.items()},
+    }
+    if item not in items:
+        items.append(item)
+    st.session_state[DECK_KEY] = items
+    st.toast("Added to the deck (Deck builder page).", icon=":material/slideshow:")
 
 
 @lru_cache(maxsize=64)
@@ -64,6 +83,36 @@ def _plotly_bytes(fig_json: str, fmt: str, title: str, context: str, as_of) -> b
     )
 
 
+@lru_cache(maxsize=16)
+def _deck_bytes(spec_json: str, url: str, scope, opts: Options) -> bytes:
+    """The deck for a JSON spec (cached: a second click on the same deck costs nothing)."""
+    from charts.deck import DeckItem, build_deck
+
+    spec = json.loads(spec_json)
+    items = [
+        DeckItem(i["view"], Filters.from_query_params(i["filters"], opts), i["params"])
+        for i in spec["items"]
+    ]
+    return build_deck(
+        items,
+        title=spec["title"],
+        author=spec["author"],
+        url=url,
+        as_of=opts.max_date,
+        base_url=spec["base_url"],
+        scope=scope,
+        options=opts,
+    )
+
+
+def deck_bytes(
+    items: list[dict], *, title: str, author: str, base_url: str, url: str, scope, opts: Options
+) -> bytes:
+    """Build (or reuse) the .pptx of saved-view dicts {view, filters (URL form), params}."""
+    spec = {"items": items, "title": title, "author": author, "base_url": base_url}
+    return _deck_bytes(json.dumps(spec, sort_keys=True), url, scope, opts)
+
+
 def context_of(f: Filters, opts: Options) -> dict[str, str]:
     """The filter context written into exports (and the XLSX 'About' sheet)."""
     return {
@@ -86,8 +135,8 @@ def render(item: ChartExport, f: Filters, opts: Options, *, where=st) -> None:
     def name(ext: str) -> str:
         return export.file_name(item.page, end=f.end, markets=f.markets, suffix=item.key, ext=ext)
 
-    def on_click(fmt: str) -> Callable[[], None]:
-        return lambda: audit.record_export(item.key, fmt, f, rows=len(item.data))
+    def audited(fetch: Callable[[], bytes], fmt: str) -> Callable[[], bytes]:
+        return audit.audited(fetch, item=item.key, fmt=fmt, f=f, rows=len(item.data))
 
     with where.popover("Export", icon=":material/download:"):
         if item.chart is not None:
@@ -101,11 +150,11 @@ def render(item: ChartExport, f: Filters, opts: Options, *, where=st) -> None:
             for fmt in export.IMAGE_FORMATS:
                 st.download_button(
                     f"{fmt.upper()} image",
-                    data=lambda fmt=fmt: _altair_bytes(spec_json, fmt),
+                    data=audited(partial(_altair_bytes, spec_json, fmt), fmt),
                     file_name=name(fmt),
                     mime=export.MIME[fmt],
                     key=f"{item.key}_{fmt}",
-                    on_click=on_click(fmt),
+                    on_click="ignore",  # audited when the bytes are made
                     icon=":material/image:",
                 )
         elif item.figure is not None:
@@ -119,11 +168,11 @@ def render(item: ChartExport, f: Filters, opts: Options, *, where=st) -> None:
                 for fmt in export.IMAGE_FORMATS:
                     st.download_button(
                         f"{fmt.upper()} image",
-                        data=lambda fmt=fmt: plotly_data(fmt),
+                        data=audited(partial(plotly_data, fmt), fmt),
                         file_name=name(fmt),
                         mime=export.MIME[fmt],
                         key=f"{item.key}_{fmt}",
-                        on_click=on_click(fmt),
+                        on_click="ignore",  # audited when the bytes are made
                         icon=":material/image:",
                     )
             else:
@@ -134,26 +183,39 @@ def render(item: ChartExport, f: Filters, opts: Options, *, where=st) -> None:
         data = item.data
         st.download_button(
             "CSV data",
-            data=lambda: export.csv_bytes(data),
+            data=audited(partial(export.csv_bytes, data), "csv"),
             file_name=name("csv"),
             mime=export.MIME["csv"],
             key=f"{item.key}_csv",
-            on_click=on_click("csv"),
+            on_click="ignore",  # audited when the bytes are made
             icon=":material/table:",
         )
         st.download_button(
             "XLSX data",
-            data=lambda: export.xlsx_bytes(
-                data,
-                title=item.title,
-                context={**ctx, **item.extra},
-                definitions=definitions,
-                money=item.money,
-                percent=item.percent,
+            data=audited(
+                partial(
+                    export.xlsx_bytes,
+                    data,
+                    title=item.title,
+                    context={**ctx, **item.extra},
+                    definitions=definitions,
+                    money=item.money,
+                    percent=item.percent,
+                ),
+                "xlsx",
             ),
             file_name=name("xlsx"),
             mime=export.MIME["xlsx"],
             key=f"{item.key}_xlsx",
-            on_click=on_click("xlsx"),
+            on_click="ignore",  # audited when the bytes are made
             icon=":material/grid_on:",
         )
+        if item.view:
+            st.button(
+                "Add to deck",
+                key=f"{item.key}_deck",
+                on_click=add_to_deck,
+                args=(item.view, f, opts, dict(item.view_params)),
+                icon=":material/slideshow:",
+                help="Save this chart with its current filters for the Deck builder.",
+            )

@@ -12,6 +12,7 @@ import streamlit as st
 from analytics import format as fmt
 from analytics.metrics import Tile
 from data_access.loaders.base import WarehouseError
+from ui.identity import current_scope
 
 T = TypeVar("T")
 NO_DATA = "No data for this selection. Widen the period or clear some filters."
@@ -43,6 +44,8 @@ def load(fn: Callable[..., T], *args, **kwargs) -> T:
 
 
 def tiles(items: list[Tile], columns: int = 4) -> None:
+    if not current_scope().money:  # no money tiles for viewers without the money right
+        items = [t for t in items if t.metric.unit != "eur"]
     cols = st.columns(columns)
     for i, tile in enumerate(items):
         m = tile.metric

@@ -12,6 +12,7 @@ from datetime import date
 import streamlit as st
 
 from data_access.filters import MAX_ITEMS, Filters, Options, validate_period
+from data_access.filters import context_line as context_line  # re-exported for pages
 from data_access.loaders.options import load_options
 from data_access.scope import Scope
 from ui.identity import current_scope
@@ -106,24 +107,3 @@ def current_filters() -> Filters:
 def set_filter(kind: str, names: list[str]) -> None:
     """Narrow a global filter programmatically (drill-down); bound widgets update the URL."""
     st.session_state[kind] = names
-
-
-def context_line(f: Filters, opts: Options) -> str:
-    """A one-line description of the filter context, for captions and exports."""
-    parts = [f"{f.start:%d %b %Y} – {f.end:%d %b %Y}"]
-    if f.markets:
-        parts.append("markets " + ", ".join(f.markets[:6]) + ("…" if len(f.markets) > 6 else ""))
-    if f.regions:
-        parts.append("regions " + ", ".join(f.regions))
-    for kind, values in (
-        ("label", f.labels),
-        ("distributor", f.distributors),
-        ("typology", f.typologies),
-        ("detector", f.detectors),
-    ):
-        if values:
-            names = opts.name_of(kind)
-            shown = [names.get(v, "?") for v in values[:3]]
-            more = f" +{len(values) - 3}" if len(values) > 3 else ""
-            parts.append(f"{kind}s " + ", ".join(shown) + more)
-    return " · ".join(parts)

@@ -203,14 +203,19 @@ def small_dimensions() -> dict[str, pd.DataFrame]:
     }
 
 
-def catalogue(rng: np.random.Generator, scale: float) -> dict[str, pd.DataFrame]:
+def catalogue(
+    rng: np.random.Generator, scale: float, *, label_scale: float | None = None
+) -> dict[str, pd.DataFrame]:
     """Distributors, labels, artists and tracks, with repeat offenders among them.
 
     The hidden columns ``offender`` (labels, distributors) and ``popularity`` (tracks) drive
-    the generator and are dropped before loading.
+    the generator and are dropped before loading. ``label_scale`` (default ``scale``) sizes
+    the labels and distributors: a shard of a sharded build passes a smaller one, so the
+    shards together hold about as many labels as one warehouse of the whole scale.
     """
-    n_dist = max(8, round(40 * scale**0.5))
-    n_labels = max(40, round(1200 * scale**0.5))
+    ls = scale if label_scale is None else label_scale
+    n_dist = max(8, round(40 * ls**0.5))
+    n_labels = max(40, round(1200 * ls**0.5))
     n_tracks = max(400, round(8000 * scale))
     n_artists = max(100, n_tracks // 4)
 
@@ -294,7 +299,7 @@ def catalogue(rng: np.random.Generator, scale: float) -> dict[str, pd.DataFrame]
     tracks = pd.DataFrame(
         {
             "track_id": ids.astype("int32"),
-            "isrc": [f"QZ{i // 100000 + 0xA00:03X}{24 + i % 3:02d}{i % 100000:05d}" for i in ids],
+            "isrc": isrc_codes(ids),
             "title": [f"{a} {b}" for a, b in words],
             "artist_id": (track_artist + 1).astype("int32"),
             "label_id": (track_label + 1).astype("int32"),
@@ -312,6 +317,11 @@ def catalogue(rng: np.random.Generator, scale: float) -> dict[str, pd.DataFrame]
         "dim_artist": artists,
         "dim_track": tracks,
     }
+
+
+def isrc_codes(ids) -> list[str]:
+    """Unique ISRC-shaped codes of track ids (registrant QZ is reserved for tests)."""
+    return [f"QZ{i // 100000 + 0xA00:03X}{24 + i % 3:02d}{i % 100000:05d}" for i in ids]
 
 
 def day_index(d) -> int:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from data_access.demo import dimensions as dims
 from data_access.demo import operations as ops
@@ -30,13 +31,35 @@ def _reduce_duplicates(cols: dict[str, np.ndarray], key: np.ndarray, sums: list[
     return out
 
 
-def generate(scale: float = 1.0, seed: int = 7, progress: Progress | None = None):
-    """Every table of the warehouse (dimensions and facts; marts are built in SQL)."""
+def _strings(codes: np.ndarray, names: np.ndarray) -> pd.Series:
+    """``names[codes]`` as pandas' string dtype, built in Arrow (no per-row Python objects:
+    ~20x faster than converting a NumPy string array at 100M rows)."""
+    arr = pa.DictionaryArray.from_arrays(pa.array(codes), pa.array([str(n) for n in names]))
+    return pd.Series(pd.array(arr.cast(pa.large_string()), dtype="str"))
+
+
+def _positive_or_na(values: np.ndarray) -> pd.arrays.IntegerArray:
+    """Int16 with NA where ``values`` <= 0 (no object array in between)."""
+    return pd.arrays.IntegerArray(np.where(values > 0, values, 0).astype(np.int16), values <= 0)
+
+
+def generate(
+    scale: float = 1.0,
+    seed: int = 7,
+    progress: Progress | None = None,
+    *,
+    label_scale: float | None = None,
+):
+    """Every table of the warehouse (dimensions and facts; marts are built in SQL).
+
+    ``label_scale`` sizes labels and distributors (default: ``scale``; see
+    ``dims.catalogue``); data_access.demo.shards passes it for each shard of a big build.
+    """
     say = progress or (lambda _msg: None)
     rng = np.random.default_rng(seed)
     tables: dict[str, pd.DataFrame] = {"dim_date": dims.dates(), "dim_market": dims.markets()}
     tables.update(dims.small_dimensions())
-    cat = dims.catalogue(rng, scale)
+    cat = dims.catalogue(rng, scale, label_scale=label_scale)
     tracks, labels = cat["dim_track"], cat["dim_label"]
     say("catalogue")
 
@@ -125,21 +148,17 @@ def generate(scale: float = 1.0, seed: int = 7, progress: Progress | None = None
             "date_key": (day0 + cols["day"].astype("timedelta64[D]")),
             "track_id": cols["track"] + 1,
             "market_id": (cols["market"] + 1).astype(np.int16),
-            "source": st.SOURCES[cols["source"]],
-            "device": st.DEVICES[cols["device"]],
-            "plan": st.PLANS[cols["plan"]],
+            "source": _strings(cols["source"], st.SOURCES),
+            "device": _strings(cols["device"], st.DEVICES),
+            "plan": _strings(cols["plan"], st.PLANS),
             "streams": cols["streams"],
             "listeners": cols["listeners"].astype(np.int32),
             "flagged_streams": cols["flagged"],
             "confirmed_streams": cols["confirmed"],
             "true_artificial_streams": cols["true_art"],
             "royalty_eur": np.round(cols["streams"] * payout / 1000.0, 4),
-            "typology_id": pd.array(
-                np.where(cols["typo_attr"] > 0, cols["typo_attr"], None), dtype="Int16"
-            ),
-            "detector_id": pd.array(
-                np.where(cols["det_attr"] > 0, cols["det_attr"], None), dtype="Int16"
-            ),
+            "typology_id": _positive_or_na(cols["typo_attr"]),
+            "detector_id": _positive_or_na(cols["det_attr"]),
         }
     )
 

@@ -19,7 +19,9 @@ import streamlit as st
 from sqlalchemy import Executable
 from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
 
+from data_access.access import hidden_columns
 from data_access.engine import get_engine
+from data_access.scope import Scope
 from data_access.settings import STATEMENT_TIMEOUT_S, resolve_url
 
 log = logging.getLogger("fraud.warehouse")
@@ -122,11 +124,29 @@ def run(stmt: Executable, url: str | None = None) -> pd.DataFrame:
     return df
 
 
+def strip_hidden(result, scope):
+    """Drop the columns ``scope`` may not see from a loader's DataFrame result.
+
+    Without the money right: every money column (``eur``, ``*_eur``, ``eur_*``); without the
+    personal right: personal data columns (reviewer ids). Other results pass through.
+    """
+    if isinstance(scope, Scope) and isinstance(result, pd.DataFrame):
+        hidden = hidden_columns(result.columns, scope)
+        if hidden:
+            result = result.drop(columns=hidden)
+    return result
+
+
 def cached(fn: Callable) -> Callable:
-    """``st.cache_data`` keyed by the warehouse URL as well as the loader's arguments."""
+    """``st.cache_data`` keyed by the warehouse URL as well as the loader's arguments.
+
+    The viewer's scope (a loader's first argument) is part of the key, and columns the scope
+    may not see are dropped before the result is cached (see ``strip_hidden``).
+    """
 
     def inner(url, *args, **kwargs):
-        return fn(*args, url=url, **kwargs)
+        result = fn(*args, url=url, **kwargs)
+        return strip_hidden(result, args[0]) if args else result
 
     # Streamlit keys a cache by module + qualname (+ source): make each loader's unique.
     inner.__module__ = fn.__module__

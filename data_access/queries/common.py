@@ -95,3 +95,20 @@ def where(t: Table, f: Filters, scope: Scope, *, date_col=None, attribution=True
         slice_predicate(t, f, attribution=attribution),
         scope_predicate(t, scope),
     )
+
+
+def fraud_mart(f: Filters, scope: Scope, *, by: tuple[str, ...] = ()) -> Table:
+    """The smallest of mart_daily_fraud and its rollups that holds every column the query
+    filters (filters and scope) or groups (``by``: market / region / label / distributor /
+    typology / detector) by. The rollups carry the same measure columns, so a builder only
+    swaps the table: at scale 10 the market rollup is 100x smaller than the mart."""
+    market = bool(f.markets or f.regions) or any(b in ("market", "region") for b in by)
+    label = (
+        bool(f.labels or f.distributors)
+        or scope.labels is not None
+        or scope.distributors is not None
+        or any(b in ("label", "distributor") for b in by)
+    )
+    if market and label:
+        return s.mart_daily_fraud
+    return s.mart_daily_label_fraud if label else s.mart_daily_market_fraud

@@ -20,7 +20,12 @@ from sqlalchemy import Double, Select, cast, func, literal, select, union_all
 from data_access import schema as s
 from data_access.dialect import true, trunc_date
 from data_access.filters import Filters
-from data_access.queries.common import attribution_predicate, scope_predicate, slice_predicate
+from data_access.queries.common import (
+    attribution_predicate,
+    fraud_mart,
+    scope_predicate,
+    slice_predicate,
+)
 from data_access.queries.measures import fee_outstanding, fraud_measures
 from data_access.scope import Scope
 
@@ -56,10 +61,10 @@ def recent_window(f: Filters) -> tuple[date, date]:
     return end - timedelta(weeks=RECENT_WEEKS) + timedelta(days=1), end
 
 
-def _fraud_part(f: Filters, scope: Scope, start: date, end: date, *keys, measure="at_risk_eur"):
-    fr = s.mart_daily_fraud
+def _fraud_part(f: Filters, scope: Scope, start: date, end: date, *, by=(), measure="at_risk_eur"):
+    fr = fraud_mart(f, scope, by=by)
     week = trunc_date("week", fr.c.date_key)
-    value = fraud_measures(attribution_predicate(fr, f))[measure]
+    value = fraud_measures(attribution_predicate(fr, f), fr)[measure]
     return (
         week,
         fr,
@@ -127,7 +132,7 @@ def weekly_by_group_query(
     start, end = history_window(f)
     recent_start, _ = recent_window(f)
     fraud_measure = "at_risk_eur" if measure == "exposure_eur" else measure
-    wk, fr, value, cond = _fraud_part(f, scope, start, end, measure=fraud_measure)
+    wk, fr, value, cond = _fraud_part(f, scope, start, end, by=(by,), measure=fraud_measure)
     selects = [
         select(wk.label("week"), key_expr.label("key"), name_expr.label("grp"), value.label("v"))
         .select_from(fr.join(dim, dim.c[key_col] == fr.c[key_col]))
@@ -166,7 +171,7 @@ def scenario_inputs_query(f: Filters, scope: Scope) -> Select:
     at-risk royalties and fees outstanding (what the scenario formula reads)."""
     start, end = recent_window(f)
     _, fr, _, cond = _fraud_part(f, scope, start, end)
-    m = fraud_measures(attribution_predicate(fr, f))
+    m = fraud_measures(attribution_predicate(fr, f), fr)
     fraud = select(
         m["true_artificial_streams"].label("artificial_streams"),
         m["detected_streams"].label("flagged_streams"),

@@ -13,7 +13,7 @@ from sqlalchemy import Select, case, func, select
 from data_access import schema as s
 from data_access.dialect import as_date, hours_between, percentile, trunc_date
 from data_access.filters import Filters
-from data_access.queries.common import attribution_predicate, where
+from data_access.queries.common import attribution_predicate, fraud_mart, where
 from data_access.queries.measures import sum_if
 from data_access.scope import Scope
 
@@ -130,7 +130,7 @@ _RECALL_BY = {
 def recall_total_query(f: Filters, scope: Scope) -> Select:
     """Flagged streams (typology/detector filters narrow them) and estimated artificial
     streams (all of the slice) over the period, by stream date."""
-    t = s.mart_daily_fraud
+    t = fraud_mart(f, scope)
     return select(
         sum_if(attribution_predicate(t, f), t.c.flagged_streams).label("flagged_streams"),
         _sum(t.c.true_artificial_streams).label("true_artificial_streams"),
@@ -142,7 +142,7 @@ def recall_contribution_query(f: Filters, scope: Scope, *, by: str) -> Select:
     if by not in _RECALL_BY:
         raise ValueError(f"cannot split recall by {by!r}")
     dim, key = _RECALL_BY[by]
-    t = s.mart_daily_fraud
+    t = fraud_mart(f, scope)
     return (
         select(dim.c.name.label(by), _sum(t.c.flagged_streams).label("flagged_streams"))
         .select_from(t.join(dim, dim.c[key] == t.c[key]))

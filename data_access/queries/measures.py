@@ -16,10 +16,11 @@ def sum_if(cond, value) -> ColumnElement:
     return func.coalesce(func.sum(case((cond, value), else_=0)), 0)
 
 
-def fraud_measures(cond) -> dict[str, ColumnElement]:
-    """Measures over mart_daily_fraud; ``cond`` selects the attributed rows (typology /
-    detector filter) for numerators while ``streams`` stays the all-streams denominator."""
-    m = s.mart_daily_fraud.c
+def fraud_measures(cond, t=None) -> dict[str, ColumnElement]:
+    """Measures over mart_daily_fraud (or ``t``, one of its rollups); ``cond`` selects the
+    attributed rows (typology / detector filter) for numerators while ``streams`` stays the
+    all-streams denominator."""
+    m = (s.mart_daily_fraud if t is None else t).c
     return {
         "streams": func.coalesce(func.sum(m.streams), 0),
         "detected_streams": sum_if(cond, m.flagged_streams),

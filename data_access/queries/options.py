@@ -9,7 +9,7 @@ from data_access.scope import Scope
 
 
 def date_range_query() -> Select:
-    m = s.mart_daily_fraud.c
+    m = s.mart_daily_market_fraud.c  # the smallest table with every day of stream data
     return select(func.min(m.date_key).label("min_date"), func.max(m.date_key).label("max_date"))
 
 

@@ -10,7 +10,12 @@ from sqlalchemy import Select, and_, case, func, literal, or_, select, union_all
 from data_access import schema as s
 from data_access.dialect import trunc_date
 from data_access.filters import Filters
-from data_access.queries.common import attribution_predicate, scope_predicate, slice_predicate
+from data_access.queries.common import (
+    attribution_predicate,
+    fraud_mart,
+    scope_predicate,
+    slice_predicate,
+)
 from data_access.queries.measures import fee_outstanding, fraud_measures, sum_if
 from data_access.scope import Scope
 
@@ -28,9 +33,9 @@ def _two_periods(t, f: Filters, scope: Scope, *, attribution=True):
 
 
 def fraud_kpi_query(f: Filters, scope: Scope) -> Select:
-    t = s.mart_daily_fraud
+    t = fraud_mart(f, scope)
     label, cond = _two_periods(t, f, scope, attribution=False)
-    m = fraud_measures(attribution_predicate(t, f))
+    m = fraud_measures(attribution_predicate(t, f), t)
     return (
         select(label.label("period"), *(v.label(k) for k, v in m.items()))
         .where(cond)
@@ -89,9 +94,9 @@ def open_cases_query(f: Filters, scope: Scope) -> Select:
 
 
 def weekly_trend_query(f: Filters, scope: Scope) -> Select:
-    t = s.mart_daily_fraud
+    t = fraud_mart(f, scope)
     week = trunc_date("week", t.c.date_key)
-    m = fraud_measures(attribution_predicate(t, f))
+    m = fraud_measures(attribution_predicate(t, f), t)
     return (
         select(
             week.label("week"),
@@ -121,11 +126,11 @@ def top_exposure_query(f: Filters, scope: Scope, *, by: str, limit: int = 10) ->
     if by not in _TOP:
         raise ValueError(f"cannot rank by {by!r}")
     dim, key, name = _TOP[by]
-    fr, en = s.mart_daily_fraud, s.mart_daily_enforcement
+    fr, en = fraud_mart(f, scope, by=(by,)), s.mart_daily_enforcement
     parts = union_all(
         select(
             fr.c[key].label("k"),
-            fraud_measures(attribution_predicate(fr, f))["at_risk_eur"].label("at_risk_eur"),
+            fraud_measures(attribution_predicate(fr, f), fr)["at_risk_eur"].label("at_risk_eur"),
             literal(0.0).label("fees_outstanding_eur"),
         )
         .where(

@@ -16,7 +16,7 @@ from sqlalchemy import Double, Select, case, cast, func, literal, null, select
 from data_access import schema as s
 from data_access.dialect import trunc_date
 from data_access.filters import Filters
-from data_access.queries.common import attribution_predicate, where
+from data_access.queries.common import attribution_predicate, fraud_mart, where
 from data_access.queries.measures import fraud_measures
 from data_access.scope import Scope
 
@@ -88,9 +88,9 @@ def trend_query(
     the unsplit numbers.
     """
     _check(grain, split, metric, top)
-    t = s.mart_daily_fraud
+    t = fraud_mart(f, scope, by=(split,))
     bucket = trunc_date(grain, t.c.date_key)
-    m = fraud_measures(attribution_predicate(t, f))
+    m = fraud_measures(attribution_predicate(t, f), t)
     if split == "none":
         return (
             select(
@@ -196,9 +196,9 @@ def market_week_query(f: Filters, scope: Scope, *, top_markets: int = 20) -> Sel
     markets with most streams over the period (ranked in SQL, ``LIMIT`` bound)."""
     if not 1 <= int(top_markets) <= 60:
         raise ValueError("top_markets must be within 1..60")
-    t, mk = s.mart_daily_fraud, s.dim_market
+    t, mk = fraud_mart(f, scope, by=("market",)), s.dim_market
     week = trunc_date("week", t.c.date_key)
-    m = fraud_measures(attribution_predicate(t, f))
+    m = fraud_measures(attribution_predicate(t, f), t)
     cond = where(t, f, scope, attribution=False)
     ranked = (
         select(t.c.market_id)

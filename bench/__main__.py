@@ -1,0 +1,367 @@
+"""Scale benchmark: page data times at 1x, 10x, 100x the demo data, against the naive baseline.
+
+    python -m bench [--scales 1,10,100] [--repeat 5] [--pg-scales 1,10]
+                    [--naive-cap-s 120] [--naive-mem-cap-gb 12] [--workers 2]
+    make bench
+
+For each scale: build (or reuse) bench/out/warehouse-s<scale>.duckdb with the generator and
+record its build rate; time every page's loaders with cold app caches in a fresh process
+(median, p90, peak RSS of that process); run the naive baseline per page in a subprocess
+capped in memory (RLIMIT_AS) and time. PostgreSQL scales are loaded into a throwaway
+server (tests/support/pg_server.py) and timed the same way. Writes bench/RESULTS.md,
+bench/RESULTS.json and bench/out/results.json; the last line printed is a summary.
+Not part of the test run's pass/fail.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+TARGET_MEDIAN_S = 0.25
+TARGET_RATIO = 30.0
+TARGET_RSS_GROWTH_MB = 100.0
+TARGET_BUILD_ROWS_S = 2_000_000
+
+
+def _py(*args: str, timeout: float | None = None, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def _scale_name(scale: float) -> str:
+    return f"{scale:g}".replace(".", "_")
+
+
+def build(url: str, scale: float, workers: int, *, meta: Path) -> dict:
+    """Build the warehouse unless a finished one (with its build record) exists."""
+    if meta.is_file():
+        return {**json.loads(meta.read_text()), "reused": True}
+    code = (
+        "import json,sys; from data_access.demo.__main__ import build; "
+        f"o=build({url!r}, scale={scale}, seed=7, quiet=True, workers={workers}); "
+        "print(json.dumps({k: o[k] for k in ('seconds','fact_rows','rows','marts')}))"
+    )
+    proc = _py("-c", code)
+    if proc.returncode != 0:
+        raise RuntimeError(f"build of scale {scale} failed:\n{proc.stderr[-3000:]}")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    out["rows_per_s"] = out["fact_rows"] / out["seconds"]
+    meta.write_text(json.dumps(out))
+    return {**out, "reused": False}
+
+
+def time_ours(url: str, repeat: int) -> dict:
+    proc = _py("-m", "bench.scale", "ours", "--url", url, "--repeat", str(repeat))
+    if proc.returncode != 0:
+        raise RuntimeError(f"timing failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def time_naive(url: str, page: str, cap_s: float, mem_gb: float) -> dict:
+    args = ["-m", "bench.scale", "naive", "--url", url, "--page", page]
+    args += ["--mem-cap-gb", str(mem_gb)]
+    try:
+        proc = _py(*args, timeout=cap_s)
+    except subprocess.TimeoutExpired:
+        return {"capped": f"exceeded time cap {cap_s:g} s"}
+    if proc.returncode != 0:
+        tail = proc.stderr.strip().splitlines()[-1:] or ["?"]
+        if (
+            "MemoryError" in proc.stderr
+            or "Cannot allocate" in proc.stderr
+            or "bad_alloc" in (proc.stderr)
+            or "Out of Memory" in proc.stderr
+        ):
+            return {"capped": f"exceeded memory cap {mem_gb:g} GB"}
+        return {"capped": f"failed: {tail[0][:160]}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def machine() -> dict:
+    import duckdb
+    import pandas
+    import sqlalchemy
+    import streamlit
+
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    except OSError:
+        mem_kb = 0
+    return {
+        "cpus": os.cpu_count(),
+        "cpu": cpu,
+        "memory_gb": round(mem_kb / 1024**2, 1),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+        "duckdb": duckdb.__version__,
+        "pandas": pandas.__version__,
+        "sqlalchemy": sqlalchemy.__version__,
+        "streamlit": streamlit.__version__,
+        "load_average_at_start": os.getloadavg(),
+    }
+
+
+def run_pg(scales: list[float], repeat: int, workers: int) -> dict:
+    sys.path.insert(0, str(ROOT))
+    from tests.support.pg_server import TemporaryPostgres
+
+    out = {}
+    with TemporaryPostgres() as pg:
+        for scale in scales:
+            name = f"bench_s{_scale_name(scale)}"
+            url = pg.create_database(name)
+            t0 = time.perf_counter()
+            try:
+                b = build(url, scale, workers, meta=OUT / f"pg-{name}.tmp.json")
+            finally:
+                (OUT / f"pg-{name}.tmp.json").unlink(missing_ok=True)
+            b["seconds_total"] = time.perf_counter() - t0
+            out[f"{scale:g}"] = {"build": b, "ours": time_ours(url, repeat)}
+            print(f"  postgresql scale {scale:g}: built {b['fact_rows']:,} rows", flush=True)
+    return out
+
+
+def render(results: dict) -> str:
+    m = results["machine"]
+    lines = [
+        "# Scale benchmark",
+        "",
+        f"Generated by `python -m bench {results['argv']}` on {results['date']}.",
+        "",
+        f"Machine: {m['cpus']} CPUs ({m['cpu']}), {m['memory_gb']} GB RAM, {m['os']}; "
+        f"Python {m['python']}, DuckDB {m['duckdb']}, pandas {m['pandas']}, "
+        f"SQLAlchemy {m['sqlalchemy']}, Streamlit {m['streamlit']}. Load average at start "
+        f"{', '.join(f'{x:.1f}' for x in m['load_average_at_start'])} (the machine was shared "
+        "with other test runs: timings are noisy upper bounds).",
+        "",
+        "Page data = every loader the page calls with its default filters (last 91 days, all "
+        "markets, full scope), app cache cleared before each run. Naive = `pd.read_sql('SELECT "
+        "* FROM fact_… WHERE date BETWEEN …')` of the facts the page needs, aggregated in "
+        "pandas, in a subprocess capped in memory and time.",
+        "",
+        "## DuckDB",
+        "",
+        "| scale | stream rows | build rows/s | page | median s | p90 s | naive s | ours/naive |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for sc, r in results["duckdb"].items():
+        b = r["build"]
+        stream_rows = b["rows"].get("fact_streams_daily", 0)
+        for page, t in r["ours"]["pages"].items():
+            nv = r["naive"].get(page, {})
+            if "seconds" in nv:
+                naive_s, ratio = f"{nv['seconds']:.2f}", f"1/{nv['seconds'] / t['median_s']:.0f}"
+            else:
+                naive_s, ratio = nv.get("capped", "not run"), "—"
+            errs = "".join(f" ({k}: {v})" for k, v in t.get("errors", {}).items())
+            lines.append(
+                f"| {sc} | {stream_rows:,} | {b['rows_per_s']:,.0f} | {page}{errs} | "
+                f"{t['median_s']:.3f} | {t['p90_s']:.3f} | {naive_s} | {ratio} |"
+            )
+    lines += [
+        "",
+        "Peak RSS of the app-side process (loaders only, per scale; with DuckDB the warehouse "
+        "engine runs inside that process, its buffer pool capped by FRAUD_DUCKDB_MEMORY_MB):",
+        "",
+    ]
+    for sc, r in results["duckdb"].items():
+        lines.append(f"- DuckDB scale {sc}: {r['ours']['peak_rss_mb']:.0f} MB")
+    for sc, r in results.get("postgresql", {}).items():
+        lines.append(f"- PostgreSQL scale {sc} (app only): {r['ours']['peak_rss_mb']:.0f} MB")
+    if results.get("postgresql"):
+        lines += [
+            "",
+            "## PostgreSQL 15 (throwaway local server, fsync off)",
+            "",
+            "| scale | stream rows | load rows/s | page | median s | p90 s |",
+            "|---|---|---|---|---|---|",
+        ]
+        for sc, r in results["postgresql"].items():
+            b = r["build"]
+            for page, t in r["ours"]["pages"].items():
+                errs = "".join(f" ({k}: {v})" for k, v in t.get("errors", {}).items())
+                lines.append(
+                    f"| {sc} | {b['rows'].get('fact_streams_daily', 0):,} | "
+                    f"{b['rows_per_s']:,.0f} | {page}{errs} | {t['median_s']:.3f} | "
+                    f"{t['p90_s']:.3f} |"
+                )
+    lines += ["", "## Against the targets", ""] + [f"- {n}" for n in results["notes"]]
+    lines += ["", "## What the profiles showed, and what was changed", "", FINDINGS.strip()]
+    return "\n".join(lines) + "\n"
+
+
+FINDINGS = """
+- **The daily fraud mart was hardly a rollup at scale.** Its grain (day x market x label x
+  distributor x typology x detector) kept 44% of the stream fact's rows at scale 10
+  (19.7M of 44.2M; 140M of 433M at scale 100), so every Trends / Exposure history query scanned
+  it whole (scale 1: trends 752 ms, exposure 514 ms median before the fix). Fixed with two
+  rollups of it, `mart_daily_market_fraud` (no label: 0.19M rows at scale 10, grows with
+  markets and days, not with the catalogue) and `mart_daily_label_fraud` (no market), and
+  `queries.common.fraud_mart`, which gives each query the smallest table holding the
+  columns it filters and groups by (answers unchanged: tests/test_rollups.py). Scale 1
+  after: trends 112 ms, exposure 107 ms.
+- **Period filters scanned whole tables.** The marts were written in hash-aggregate order;
+  they are now written `ORDER BY date_key`, so DuckDB's zone maps skip row groups outside
+  the period. PostgreSQL (a row store) gets an index on each mart's and the stream fact's
+  `date_key`: without it the Data health gap check timed out at 30 s on scale 1.
+- **Data health scans the facts on purpose** (orphans, negatives, mart-vs-fact sync); it is
+  the one page that grows with the fact table (its loaders are cached for 10 minutes). At
+  scale 100 it belongs in a scheduled job that writes its results to a table.
+- **App memory grows with the data (target missed)** because the embedded DuckDB runs
+  inside the app process and takes 80% of RAM by default. The read-only engine now caps
+  its buffer pool (`FRAUD_DUCKDB_MEMORY_MB`, default 512: scale 10 went from 960 to 792 MB),
+  but RSS still reaches 1.2 GB at scale 100 (DuckDB allocations outside the buffer pool
+  and the 11 GB file's metadata; not profiled further). The app itself is small: against
+  PostgreSQL the same loaders peak at 188 MB, which is what a deployment on a real
+  warehouse sees.
+- **Naive baselines on small facts are fast.** Cases and enforcement read facts of
+  thousands to a million rows; pandas answers those in well under a second, so the
+  speed-up there is small. The stream fact is where the naive pattern fails: at scale 10
+  it exceeds a 12 GB address-space cap.
+- **Still over target at scale 100 (profiled per loader, not fixed yet):** Exposure's
+  track-share histogram (~1.4 s: reads 13 weeks of the 433M-row stream fact, ~80M rows,
+  grouped by track; needs a weekly per-track rollup), the label splits of Trends and
+  Exposure (0.7-1.0 s: `mart_daily_label_fraud` has 11.6M rows and the history is 2-3
+  years; a weekly label rollup would cut it ~7x), Enforcement's KPIs and repeat offenders
+  (~1.1 s each: `appeals_query` joins fact_enforcement, 8.4M rows, to fact_detection, 4.9M,
+  and filters on `CAST(applied_at AS DATE)`, which no zone map can prune; an appeals mart
+  by applied date would answer it), Funnel's detector latency (~0.6 s: percentiles need
+  the 4.9M detections' rows). Overview and Cases stay under 100 ms.
+- **Build rate.** The single-pass generator makes ~55k-150k rows/s end to end (the scale-1
+  figure above is a build reused from before the Arrow change, on a busy machine; generation
+  was ~60% Python-object string and nullable-int conversion: now built in Arrow, 20x
+  faster, output byte-identical). Scales above 2 are sharded across worker processes;
+  there the parent's DuckDB append (pandas scan, DECIMAL cast) is the bottleneck and the
+  two generator workers idle ~70%: appending Arrow tables or Parquet files produced by
+  the workers is the next step. The 2M rows/s target is not reached on this machine.
+"""
+
+
+def assess(results: dict) -> tuple[list[str], str]:
+    notes = []
+    duck = results["duckdb"]
+    biggest = max(duck, key=float)
+    pages = duck[biggest]["ours"]["pages"]
+    slow = {p: t["median_s"] for p, t in pages.items() if t["median_s"] > TARGET_MEDIAN_S}
+    notes.append(
+        f"Scale {biggest}: pages over {TARGET_MEDIAN_S * 1000:.0f} ms median: "
+        + (", ".join(f"{p} {v * 1000:.0f} ms" for p, v in slow.items()) or "none")
+    )
+    ratios = []
+    for p, t in pages.items():
+        nv = duck[biggest]["naive"].get(p, {})
+        if "seconds" in nv:
+            ratios.append((p, nv["seconds"] / t["median_s"]))
+        else:
+            notes.append(f"Scale {biggest} {p}: naive {nv.get('capped', 'not run')}")
+    under = [f"{p} {r:.0f}x" for p, r in ratios if r < TARGET_RATIO]
+    notes.append(
+        f"Speed-up over naive at scale {biggest} below {TARGET_RATIO:.0f}x: "
+        + (", ".join(under) or "none")
+    )
+    rss = {sc: r["ours"]["peak_rss_mb"] for sc, r in duck.items()}
+    growth = rss[biggest] - rss[min(duck, key=float)]
+    notes.append(
+        f"App-side peak RSS growth from scale {min(duck, key=float)} to {biggest}: "
+        f"{growth:.0f} MB (target ≤ {TARGET_RSS_GROWTH_MB:.0f} MB)"
+    )
+    rates = {sc: r["build"]["rows_per_s"] for sc, r in duck.items()}
+    notes.append(
+        "Build rate (fact rows/s, generate + load + marts): "
+        + ", ".join(f"scale {sc}: {v:,.0f}" for sc, v in rates.items())
+        + f" (target ≥ {TARGET_BUILD_ROWS_S:,})"
+    )
+    worst = max(pages.values(), key=lambda t: t["median_s"])["median_s"]
+    summary = (
+        f"bench: scales {', '.join(duck)} on DuckDB; at scale {biggest} slowest page "
+        f"{worst * 1000:.0f} ms median, {len(slow)} page(s) over target, min speed-up vs naive "
+        f"{min((r for _, r in ratios), default=float('nan')):.0f}x, RSS growth {growth:.0f} MB, "
+        f"build {min(rates.values()):,.0f}-{max(rates.values()):,.0f} rows/s"
+    )
+    return notes, summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    ap.add_argument("--scales", default="1,10,100")
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--pg-scales", default="1,10", help="'' to skip PostgreSQL")
+    ap.add_argument("--naive-cap-s", type=float, default=120)
+    ap.add_argument("--naive-mem-cap-gb", type=float, default=12)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--render", action="store_true", help="only rewrite RESULTS.md from bench/out/results.json"
+    )
+    args = ap.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    if args.render:
+        results = json.loads((OUT / "results.json").read_text())
+        results["notes"], summary = assess(results)
+        if "postgresql_error" in results:
+            results["notes"].append(f"PostgreSQL run failed: {results['postgresql_error']}")
+        (ROOT / "bench" / "RESULTS.md").write_text(render(results))
+        print(summary)
+        return 0
+    results: dict = {
+        "argv": " ".join(argv if argv is not None else sys.argv[1:]),
+        "date": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": machine(),
+        "duckdb": {},
+    }
+    for scale in (float(x) for x in args.scales.split(",") if x):
+        name = _scale_name(scale)
+        path = OUT / f"warehouse-s{name}.duckdb"
+        url = f"duckdb:///{path}"
+        b = build(url, scale, args.workers, meta=OUT / f"warehouse-s{name}.json")
+        print(f"scale {scale:g}: {b['fact_rows']:,} fact rows, {b['rows_per_s']:,.0f} rows/s"
+              f"{' (reused)' if b['reused'] else ''}", flush=True)  # fmt: skip
+        ours = time_ours(url, args.repeat)
+        naive = {
+            page: time_naive(url, page, args.naive_cap_s, args.naive_mem_cap_gb)
+            for page in ours["pages"]
+        }
+        results["duckdb"][f"{scale:g}"] = {"build": b, "ours": ours, "naive": naive}
+        for page, t in ours["pages"].items():
+            nv = naive[page]
+            shown = f"{nv['seconds']:.2f}s" if "seconds" in nv else nv["capped"]
+            print(f"  {page:12s} ours {t['median_s'] * 1000:7.0f} ms median  naive {shown}",
+                  flush=True)  # fmt: skip
+    pg_scales = [float(x) for x in args.pg_scales.split(",") if x]
+    if pg_scales:
+        try:
+            results["postgresql"] = run_pg(pg_scales, args.repeat, args.workers)
+        except Exception as exc:  # noqa: BLE001 - report, don't lose the DuckDB results
+            results["postgresql_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    results["notes"], summary = assess(results)
+    if "postgresql_error" in results:
+        results["notes"].append(f"PostgreSQL run failed: {results['postgresql_error']}")
+    text = json.dumps(results, indent=2, default=str)
+    (OUT / "results.json").write_text(text)
+    (ROOT / "bench" / "RESULTS.json").write_text(text)
+    (ROOT / "bench" / "RESULTS.md").write_text(render(results))
+    print(summary)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
