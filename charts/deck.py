@@ -466,8 +466,8 @@ def _stop_kaleido() -> None:
         import kaleido
 
         kaleido.stop_sync_server(silence_warnings=True)
-    except Exception:  # noqa: BLE001
-        pass
+    except Exception:  # noqa: BLE001 - nothing to stop, or already stopped
+        log.debug("kaleido server was not running")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,10 @@ def make_engine(url: str, *, read_only: bool = True, timeout_s: float = STATEMEN
     kwargs: dict = {"pool_pre_ping": True}
     if backend == "duckdb":
         config = {"enable_external_access": False} if read_only else {}
+        if read_only:
+            # The embedded warehouse lives in the app's process: cap its buffer pool so the
+            # app's memory does not grow with the data (it spills / evicts instead).
+            config["memory_limit"] = f"{DUCKDB_MEMORY_MB}MB"
         kwargs["connect_args"] = {"read_only": read_only, "config": config}
     elif backend == "postgresql":
         opts = f"-c statement_timeout={int(timeout_s * 1000)}"
@@ -60,9 +64,6 @@ def make_engine(url: str, *, read_only: bool = True, timeout_s: float = STATEMEN
             cur = dbapi_conn.cursor()
             cur.execute("SELECT current_setting('lock_configuration')")
             if not cur.fetchone()[0]:
-                # The embedded warehouse lives in the app's process: cap its buffer pool so
-                # the app's memory does not grow with the data (it spills/evicts instead).
-                cur.execute(f"SET memory_limit = '{DUCKDB_MEMORY_MB}MB'")
                 cur.execute("SET lock_configuration = true")
             cur.close()
 

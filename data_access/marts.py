@@ -243,7 +243,8 @@ def build_marts(engine: Engine, progress=None) -> dict[str, int]:
             if engine.dialect.name == "postgresql":
                 # Row-store: a period filter needs an index to avoid a full scan.
                 Index(f"ix_{table.name}_date", table.c.date_key).create(conn)
-                conn.exec_driver_sql(f"ANALYZE {table.name}")  # name from our MetaData
+                quoted = conn.dialect.identifier_preparer.quote(table.name)
+                conn.exec_driver_sql("ANALYZE " + quoted)  # a name from our MetaData
             counts[table.name] = conn.execute(select(func.count()).select_from(table)).scalar_one()
         if progress:
             progress(table.name)

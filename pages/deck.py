@@ -43,7 +43,7 @@ def base_url() -> str:
         if parts.scheme in ("http", "https") and parts.netloc:
             return f"{parts.scheme}://{parts.netloc}"
     except Exception:  # noqa: BLE001 - no request context (tests, scripts)
-        pass
+        return DEFAULT_BASE_URL
     return DEFAULT_BASE_URL
 
 

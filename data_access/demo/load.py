@@ -9,7 +9,8 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Index, Table
+from sqlalchemy import Connection, Engine, Index, Table, column, insert, select
+from sqlalchemy import table as sa_table
 
 from data_access import schema as s
 
@@ -18,12 +19,14 @@ LOAD_ORDER = (*s.DIMENSIONS, *s.FACTS)
 
 def _load_duckdb(conn: Connection, table: Table, df: pd.DataFrame) -> None:
     raw = conn.connection.driver_connection
-    view = f"_load_{table.name}"
+    view = "_load_" + table.name
     raw.register(view, df)
     try:
-        cols = ", ".join(f'"{c.name}"' for c in table.columns)
-        # Identifiers come from our MetaData, never from input.
-        conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM {view}')
+        # INSERT INTO t (cols) SELECT cols FROM <registered frame>, built by SQLAlchemy so the
+        # identifiers are quoted by the dialect.
+        names = [c.name for c in table.columns]
+        source = sa_table(view, *(column(n) for n in names))
+        conn.execute(insert(table).from_select(names, select(*source.c)))
     finally:
         raw.unregister(view)
 

@@ -179,7 +179,8 @@ def build_sharded(
             conn.exec_driver_sql("SET preserve_insertion_order = false")
             # DuckDB takes 80% of RAM by default; the workers need theirs (and the marts
             # build after this spills to disk instead). Global: holds for the marts too.
-            conn.exec_driver_sql(f"SET memory_limit = '{int(DUCKDB_MEMORY_GB)}GB'")
+            # SET takes no bound parameters; the value is an int of our own, never input.
+            conn.exec_driver_sql("SET memory_limit = '" + str(int(DUCKDB_MEMORY_GB)) + "GB'")
             conn.commit()
         pending: list[Future] = []
         submitted = 0
