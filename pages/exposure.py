@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import format as fmt
-from analytics.anomalies import DEFAULT_THRESHOLD, attribute_anomalies, weekly_anomalies
+from analytics.anomalies import DEFAULT_THRESHOLD, weekly_anomalies
 from analytics.forecast import (
     BASELINE,
     FEE_THRESHOLD,
@@ -20,7 +20,7 @@ from analytics.forecast import (
     scenario_factors,
 )
 from analytics.metrics import METRICS
-from charts.anomalies import anomaly_chart, anomaly_table
+from charts.anomalies import anomaly_chart
 from charts.exposure import (
     exposure_parts_chart,
     fan_chart,
@@ -35,7 +35,7 @@ from data_access.loaders.exposure import (
     load_weekly_exposure,
 )
 from data_access.loaders.options import load_events
-from ui import drill, exports, forecasting, render
+from ui import anomalies, drill, exports, forecasting, render
 from ui.page import start_page
 
 QUARTER = 13
@@ -418,33 +418,11 @@ if n_flagged == 0:
     st.caption(f"No week scores {z:.1f} or more.")
 else:
     by_label = render.load(load_weekly_by_group, scope, f, "label", "exposure_eur", 10)
-    table = anomaly_table(
+    anomalies.render_table(
         flags,
-        {
-            "market": attribute_anomalies(flags, by_market),
-            "label": attribute_anomalies(flags, by_label),
-        },
+        by_market=by_market,
+        by_label=by_label,
+        value_title="Exposure (EUR)",
+        money=True,
+        threshold=z,
     )
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_config={
-            "week": st.column_config.DateColumn("Week of", format="DD MMM YYYY"),
-            "value": st.column_config.NumberColumn("Exposure (EUR)", format="€%.0f"),
-            "expected": st.column_config.NumberColumn(
-                "Expected (EUR)", format="€%.0f", help="STL trend + season for the week."
-            ),
-            "score": st.column_config.NumberColumn(
-                "Score", format="%.1f", help=METRICS["anomaly_score"].definition
-            ),
-            "market": st.column_config.TextColumn(
-                "Driving market", help="The market that rose most above its own median."
-            ),
-            "market_increase": st.column_config.NumberColumn("Market increase", format="€%.0f"),
-            "label": st.column_config.TextColumn(
-                "Driving label", help="The label that rose most above its own median."
-            ),
-            "label_increase": st.column_config.NumberColumn("Label increase", format="€%.0f"),
-        },
-    )
-    st.caption(f"{n_flagged} week(s) flagged at a threshold of {z:.1f}.")

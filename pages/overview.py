@@ -13,14 +13,9 @@ from ui.page import start_page
 
 PAGE = "overview"
 scope, f, opts, context = start_page("overview")
-compare = f.previous().start >= opts.min_date
 
 st.title("Overview")
-st.caption(
-    f"{context} · compared with the previous {f.days} days"
-    if compare
-    else f"{context} · no comparison: the previous {f.days} days begin before the data does"
-)
+compare = render.period_caption(f, opts, context)
 render.filter_notes(f.notes)
 drill.clear_button()
 

@@ -7,15 +7,15 @@ from datetime import timedelta
 
 import streamlit as st
 
-from analytics.anomalies import DEFAULT_THRESHOLD, attribute_anomalies, weekly_anomalies
+from analytics.anomalies import DEFAULT_THRESHOLD, weekly_anomalies
 from analytics.metrics import METRICS, tiles
 from analytics.trends import add_shares, heatmap_frame, market_order, overlay_frame
-from charts.anomalies import anomaly_chart, anomaly_markers_layer, anomaly_table
+from charts.anomalies import anomaly_chart, anomaly_markers_layer
 from charts.trends import heatmap_chart, overlay_chart, trend_chart
 from data_access.loaders import trends as lt
 from data_access.loaders.exposure import load_weekly_by_group
 from data_access.loaders.options import load_events
-from ui import drill, exports, render
+from ui import anomalies, drill, exports, render
 from ui.page import start_page
 from ui.tracks import render_top_tracks
 
@@ -32,15 +32,9 @@ HEATMAP_MARKETS = 20
 PAGE = "trends"
 
 scope, f, opts, context = start_page("trends")
-# Deltas only when the previous period of equal length is fully covered by data.
-compare = f.previous().start >= opts.min_date
 
 st.title("Fraud trends")
-st.caption(
-    f"{context} · compared with the previous {f.days} days"
-    if compare
-    else f"{context} · no comparison: the previous {f.days} days begin before the data does"
-)
+compare = render.period_caption(f, opts, context)
 render.filter_notes(f.notes)
 drill.clear_button()
 
@@ -228,38 +222,14 @@ if n_flagged == 0:
 else:
     by_market = render.load(load_weekly_by_group, scope, history, "market", "detected_streams", 10)
     by_label = render.load(load_weekly_by_group, scope, history, "label", "detected_streams", 10)
-    table = anomaly_table(
+    anomalies.render_table(
         in_period,
-        {
-            "market": attribute_anomalies(in_period, by_market),
-            "label": attribute_anomalies(in_period, by_label),
-        },
-    )
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_config={
-            "week": st.column_config.DateColumn("Week of", format="DD MMM YYYY"),
-            "value": st.column_config.NumberColumn("Detected streams", format="%,.0f"),
-            "expected": st.column_config.NumberColumn(
-                "Expected", format="%,.0f", help="What the neighbouring weeks predict."
-            ),
-            "score": st.column_config.NumberColumn(
-                "Score", format="%.1f", help=METRICS["anomaly_score"].definition
-            ),
-            "market": st.column_config.TextColumn(
-                "Driving market", help="The market that rose most above its own median."
-            ),
-            "market_increase": st.column_config.NumberColumn("Market increase", format="%,.0f"),
-            "label": st.column_config.TextColumn(
-                "Driving label", help="The label that rose most above its own median."
-            ),
-            "label_increase": st.column_config.NumberColumn("Label increase", format="%,.0f"),
-        },
-    )
-    st.caption(
-        f"{n_flagged} week(s) flagged at a threshold of {z:.1f}; red diamonds on the "
-        "weekly trend above mark them."
+        by_market=by_market,
+        by_label=by_label,
+        value_title="Detected streams",
+        money=False,
+        threshold=z,
+        note=" Red diamonds on the weekly trend above mark them.",
     )
 exports.render(
     exports.ChartExport(

@@ -81,3 +81,15 @@ def no_data(df: pd.DataFrame | None) -> bool:
 def filter_notes(notes: tuple[str, ...]) -> None:
     for note in notes:
         st.warning(note, icon=":material/link_off:")
+
+
+def period_caption(f, opts, context: str) -> bool:
+    """The page's context line and whether deltas compare with a fully covered previous
+    period; returns that ``compare`` flag (False: the previous period starts before the data)."""
+    compare = f.previous().start >= opts.min_date
+    st.caption(
+        f"{context} · compared with the previous {f.days} days"
+        if compare
+        else f"{context} · no comparison: the previous {f.days} days begin before the data does"
+    )
+    return compare
