@@ -8,12 +8,14 @@ fact_enforcement and read aggregated only.
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 from sqlalchemy import Date, Select, case, cast, func, literal, null, or_, select, union_all
 
 from data_access import schema as s
-from data_access.dialect import as_date, hours_between, percentile, trunc_date
+from data_access.dialect import hours_between, percentile, trunc_date
 from data_access.filters import Filters
-from data_access.queries.common import scope_predicate, slice_predicate, where
+from data_access.queries.common import scope_predicate, slice_predicate, ts_period, where
 from data_access.queries.measures import FEE_TYPE_CODE, sum_if
 from data_access.scope import Scope
 
@@ -156,28 +158,24 @@ def repeat_offenders_query(f: Filters, scope: Scope, *, by: str, limit: int = 15
     )
 
 
-def _actions():
-    """fact_enforcement with its detection's typology and detector (so every filter applies)
-    and whether its type is appealable."""
+def _actions(f: Filters):
+    """fact_enforcement with whether its type is appealable, and (only when the filters name
+    typologies or detectors) its detection's typology and detector, so every filter applies
+    without joining the detections for nothing."""
     e, d, et = s.fact_enforcement, s.fact_detection, s.dim_enforcement_type
-    return (
-        select(
-            e.c.enforcement_id,
-            e.c.applied_at,
-            e.c.market_id,
-            e.c.label_id,
-            e.c.distributor_id,
-            d.c.typology_id,
-            d.c.detector_id,
-            et.c.code.in_(APPEALABLE_TYPE_CODES).label("appealable"),
-        )
-        .select_from(
-            e.join(d, d.c.detection_id == e.c.detection_id).join(
-                et, et.c.enforcement_type_id == e.c.enforcement_type_id
-            )
-        )
-        .subquery("act")
-    )
+    cols = [
+        e.c.enforcement_id,
+        e.c.applied_at,
+        e.c.market_id,
+        e.c.label_id,
+        e.c.distributor_id,
+        et.c.code.in_(APPEALABLE_TYPE_CODES).label("appealable"),
+    ]
+    src = e.join(et, et.c.enforcement_type_id == e.c.enforcement_type_id)
+    if f.typologies or f.detectors:
+        cols += [d.c.typology_id, d.c.detector_id]
+        src = src.join(d, d.c.detection_id == e.c.detection_id)
+    return select(*cols).select_from(src).subquery("act")
 
 
 def appeals_query(f: Filters, scope: Scope, *, by: str | None = None) -> Select:
@@ -187,8 +185,7 @@ def appeals_query(f: Filters, scope: Scope, *, by: str | None = None) -> Select:
     ``by=None``: one row per period ('current', 'previous'); ``by='label'`` or
     ``'distributor'``: one row per member, current period only.
     """
-    x, a = _actions(), s.fact_appeal
-    applied = as_date(x.c.applied_at)
+    x, a = _actions(f), s.fact_appeal
     decided = a.c.decided_at.is_not(None)
     hours = case((decided, hours_between(a.c.filed_at, a.c.decided_at)))
     measures = [
@@ -205,12 +202,15 @@ def appeals_query(f: Filters, scope: Scope, *, by: str | None = None) -> Select:
     src = x.outerjoin(a, a.c.enforcement_id == x.c.enforcement_id)
     if by is None:
         prev = f.previous()
-        label = case((applied >= f.start, literal("current")), else_=literal("previous"))
+        label = case(
+            (x.c.applied_at >= datetime.combine(f.start, time.min), literal("current")),
+            else_=literal("previous"),
+        )
         return (
             select(label.label("period"), *measures)
             .select_from(src)
             .where(
-                applied.between(prev.start, f.end),
+                ts_period(x.c.applied_at, prev.start, f.end),
                 slice_predicate(x, f),
                 scope_predicate(x, scope),
             )
@@ -222,7 +222,11 @@ def appeals_query(f: Filters, scope: Scope, *, by: str | None = None) -> Select:
     return (
         select(dim.c.name.label(by), *measures)
         .select_from(src.join(dim, dim.c[key] == x.c[key]))
-        .where(where(x, f, scope, date_col=applied))
+        .where(
+            ts_period(x.c.applied_at, f.start, f.end),
+            slice_predicate(x, f),
+            scope_predicate(x, scope),
+        )
         .group_by(dim.c.name)
         .order_by(dim.c.name)
     )
