@@ -11,9 +11,16 @@ from __future__ import annotations
 from sqlalchemy import Select, case, func, select
 
 from data_access import schema as s
-from data_access.dialect import as_date, hours_between, percentile, trunc_date
+from data_access.dialect import hours_between, percentile, trunc_date
 from data_access.filters import Filters
-from data_access.queries.common import attribution_predicate, fraud_mart, where
+from data_access.queries.common import (
+    attribution_predicate,
+    fraud_mart,
+    scope_predicate,
+    slice_predicate,
+    ts_period,
+    where,
+)
 from data_access.queries.measures import sum_if
 from data_access.scope import Scope
 
@@ -97,7 +104,11 @@ def detector_latency_query(f: Filters, scope: Scope) -> Select:
             percentile(validate_h, 0.9).label("ttv_p90_h"),
         )
         .select_from(x.join(dim, dim.c.detector_id == x.c.detector_id))
-        .where(where(x, f, scope, date_col=as_date(x.c.detected_at)))
+        .where(
+            ts_period(x.c.detected_at, f.start, f.end),
+            slice_predicate(x, f),
+            scope_predicate(x, scope),
+        )
         .group_by(dim.c.detector_id, dim.c.name)
         .order_by(dim.c.detector_id)
     )
