@@ -192,23 +192,17 @@ def track_share_query(f: Filters, scope: Scope) -> Select:
     """
     start, end = recent_window(f)
     fs, t, lab = s.fact_streams_daily, s.dim_track, s.dim_label
-    src = (
-        select(
-            fs.c.track_id,
-            fs.c.market_id,
-            t.c.label_id,
-            lab.c.distributor_id,
-            fs.c.typology_id,
-            fs.c.detector_id,
-            fs.c.streams,
-            fs.c.true_artificial_streams,
-        )
-        .select_from(
-            fs.join(t, t.c.track_id == fs.c.track_id).join(lab, lab.c.label_id == t.c.label_id)
-        )
-        .where(fs.c.date_key.between(start, end))
-        .subquery("src")
+    cols = [fs.c.track_id, fs.c.market_id, fs.c.streams, fs.c.true_artificial_streams]
+    source = fs
+    # Join the catalogue only when a label / distributor filter or scope needs it: on the
+    # full fact that join costs more than the aggregation itself.
+    needs_catalogue = bool(f.labels or f.distributors) or (
+        scope.labels is not None or scope.distributors is not None
     )
+    if needs_catalogue:
+        cols += [t.c.label_id, lab.c.distributor_id]
+        source = fs.join(t, t.c.track_id == fs.c.track_id).join(lab, lab.c.label_id == t.c.label_id)
+    src = select(*cols).select_from(source).where(fs.c.date_key.between(start, end)).subquery("src")
     streams = func.sum(src.c.streams)
     artificial = func.sum(src.c.true_artificial_streams)
     per_track = (
