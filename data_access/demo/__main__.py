@@ -10,7 +10,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
-from data_access.demo.generate import generate
+from data_access.demo.generate import PROGRESS_STEPS, generate
 from data_access.demo.load import LOAD_ORDER, load_frames
 from data_access.demo.shards import SHARD_THRESHOLD, build_sharded, plan
 from data_access.marts import BUILDERS, build_marts
@@ -24,7 +24,7 @@ def build(
 
     Scales above SHARD_THRESHOLD are generated in shards by ``workers`` processes
     (data_access.demo.shards) so memory stays that of one scale-1 shard per worker."""
-    steps = 4 + len(LOAD_ORDER) + len(BUILDERS)
+    steps = PROGRESS_STEPS + len(LOAD_ORDER) + len(BUILDERS)
     bar = tqdm(total=steps, desc="demo warehouse", unit="step", disable=quiet, file=sys.stderr)
     t0 = time.perf_counter()
 

@@ -14,6 +14,7 @@ from data_access.demo import streams as st
 from data_access.demo.dimensions import all_days
 
 Progress = Callable[[str], None]
+PROGRESS_STEPS = 5  # how many times generate() reports progress
 
 
 def _reduce_duplicates(cols: dict[str, np.ndarray], key: np.ndarray, sums: list[str]):
