@@ -82,7 +82,7 @@ else:
     ):
         with col:
             backlog_fig = builder(backlog, subtitle=context)
-            st.altair_chart(backlog_fig, width="stretch")
+            render.altair(backlog_fig, width="stretch")
             exports.render(
                 exports.ChartExport(
                     key=f"cases_backlog_{name}",
@@ -156,7 +156,7 @@ else:
     ):
         with col:
             times_fig = response_time_chart(times, stage=stage, subtitle=context)
-            st.altair_chart(times_fig, width="stretch")
+            render.altair(times_fig, width="stretch")
             exports.render(
                 exports.ChartExport(
                     key=f"cases_times_{stage}",
@@ -187,7 +187,7 @@ if weekly.empty:
     st.info("No case was opened in this period.", icon=":material/filter_list_off:")
 else:
     sla_fig = sla_breach_chart(weekly, events=events, subtitle=context, selectable=True)
-    st.altair_chart(
+    render.altair(
         sla_fig,
         on_select=drill.pick(WEEK_CHART, WEEK_FIELD, "week"),
         key=WEEK_CHART,

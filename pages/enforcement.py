@@ -66,7 +66,7 @@ weekly = render.load(load_weekly_enforcement, scope, f)
 events = render.load(load_events)
 MONEY_COLS = ("amount_eur", "recovered_eur", "reversed_eur")
 actions_fig = actions_by_type_chart(weekly, events=events, subtitle=context)
-st.altair_chart(actions_fig, width="stretch")
+render.altair(actions_fig, width="stretch")
 exports.render(
     exports.ChartExport(
         key="enforcement_weekly_actions",
@@ -84,7 +84,7 @@ exports.render(
 if scope.money:
     money = weekly_money(weekly)
     money_fig = money_trend_chart(money, events=events, subtitle=context)
-    st.altair_chart(money_fig, width="stretch")
+    render.altair(money_fig, width="stretch")
     exports.render(
         exports.ChartExport(
             key="enforcement_money",
@@ -105,7 +105,7 @@ columns = ["enforcement_type", "actions", "reversed", "streams_removed"]
 if scope.money:
     columns += ["amount_eur", "recovered_eur", "reversed_eur"]
 share_fig = actions_share_chart(by_type, subtitle=context)
-st.altair_chart(share_fig, width="stretch")
+render.altair(share_fig, width="stretch")
 exports.render(
     exports.ChartExport(
         key="enforcement_by_type",
@@ -166,7 +166,7 @@ st.caption(f"{context} · click a bar to narrow the dashboard to that {by}")
 if not render.no_data(offenders):
     chart_key = f"enforcement_{by}_pick"
     offenders_fig = offenders_chart(offenders, by=by, subtitle=context, selectable=True)
-    st.altair_chart(
+    render.altair(
         offenders_fig,
         on_select=drill.pick(chart_key, by, by),
         key=chart_key,

@@ -118,7 +118,7 @@ fan = fan_chart(
     subtitle=f"{context} · origin week ending {origin:%d %b %Y} · 80% and 95% bands",
     events=events,
 )
-st.altair_chart(fan, width="stretch")
+render.altair(fan, width="stretch")
 fan_cols = ("mean", "lo80", "hi80", "lo95", "hi95")
 fan_data = pd.concat(
     [
@@ -145,7 +145,7 @@ exports.render(
 )
 in_period = weekly[weekly["week"] >= pd.Timestamp(f.start) - pd.Timedelta(days=6)]
 parts = exposure_parts_chart(in_period, events=events, subtitle=context)
-st.altair_chart(parts, width="stretch")
+render.altair(parts, width="stretch")
 exports.render(
     exports.ChartExport(
         key="exposure_parts",
@@ -260,7 +260,7 @@ s1.metric(
 )
 with s2:
     scenario_fig = scenario_chart(scenario, subtitle=context)
-    st.altair_chart(scenario_fig, width="stretch")
+    render.altair(scenario_fig, width="stretch")
     exports.render(
         exports.ChartExport(
             key="exposure_scenario",
@@ -332,7 +332,7 @@ else:
     left, right = st.columns([3, 2])
     with left:
         markets_fig = market_forecast_chart(markets, weeks=QUARTER, subtitle=context)
-        st.altair_chart(
+        render.altair(
             markets_fig,
             on_select=drill.pick("exposure_market_pick", "key", "market"),
             selection_mode="pick",
@@ -396,7 +396,7 @@ z = st.slider(
 series = weekly.set_index("week")["exposure_eur"]
 flags = weekly_anomalies(series, threshold=z)
 anomaly_fig = anomaly_chart(flags, subtitle=f"{context} · threshold {z:.1f}", events=events)
-st.altair_chart(anomaly_fig, width="stretch")
+render.altair(anomaly_fig, width="stretch")
 exports.render(
     exports.ChartExport(
         key="exposure_anomalies",

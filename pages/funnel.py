@@ -147,7 +147,7 @@ st.subheader("Detectors: precision, volume and speed")
 st.caption(f"{context} · click a bar to narrow the page to that detector")
 if not render.no_data(perf):
     precision_fig = detector_precision_chart(perf, subtitle=context, selectable=True)
-    st.altair_chart(
+    render.altair(
         precision_fig,
         on_select=drill.pick("funnel_detector_pick", "detector", "detector"),
         key="funnel_detector_pick",
@@ -226,7 +226,7 @@ if not render.no_data(perf):
 weekly = weekly_precision(render.load(load_weekly_precision, scope, f))
 events = render.load(load_events)
 weekly_fig = precision_trend_chart(weekly, events=events, subtitle=context, selectable=True)
-st.altair_chart(
+render.altair(
     weekly_fig,
     on_select=drill.pick("funnel_week_pick", "week_start", "week"),
     key="funnel_week_pick",
@@ -266,7 +266,7 @@ for col, by, frame in ((left, "detector", by_detector), (right, "typology", by_t
         recall_fig = recall_contribution_chart(
             frame, by=by, overall=overall_recall, subtitle=context
         )
-        st.altair_chart(recall_fig, width="stretch")
+        render.altair(recall_fig, width="stretch")
         exports.render(
             exports.ChartExport(
                 key=f"funnel_recall_{by}",

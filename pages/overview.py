@@ -35,7 +35,7 @@ render.tiles(
 trend = render.load(load_weekly_trend, scope, f)
 events = render.load(load_events)
 trend_chart = weekly_trend_chart(trend, events=events, subtitle=context)
-st.altair_chart(
+render.altair(
     trend_chart,
     width="stretch",
     key="overview_trend_sel",
@@ -75,7 +75,7 @@ for col, by, heading in ((left, "market", "Top markets"), (right, "label", "Top 
         )
         key = f"overview_top_{by}_sel"
         field = "iso2" if by == "market" else by
-        st.altair_chart(
+        render.altair(
             chart,
             width="stretch",
             key=key,

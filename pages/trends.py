@@ -143,7 +143,7 @@ else:
         markers = in_period.rename(columns={"week": "period", "value": metric})
         chart = chart + anomaly_markers_layer(markers, x_field="period", y_field=metric)
     if select_field:
-        st.altair_chart(
+        render.altair(
             chart,
             on_select=drill.pick("trends_chart", select_field, kind),
             key="trends_chart",
@@ -151,7 +151,7 @@ else:
             width="stretch",
         )
     else:
-        st.altair_chart(chart, width="stretch")
+        render.altair(chart, width="stretch")
     trend_title = chart.to_dict().get("title", {}).get("text", "Fraud trend")
     exports.render(
         exports.ChartExport(
@@ -212,7 +212,7 @@ anomaly_fig = anomaly_chart(
     money=False,
     value_title="Detected artificial streams",
 )
-st.altair_chart(anomaly_fig, width="stretch")
+render.altair(anomaly_fig, width="stretch")
 n_flagged = int(in_period["flagged"].sum()) if not in_period.empty else 0
 if n_flagged == 0:
     st.caption(
@@ -262,7 +262,7 @@ overlay_fig = overlay_chart(
     events=events,
     subtitle=f"{context} · previous period {prev.start:%d %b %Y} – {prev.end:%d %b %Y}",
 )
-st.altair_chart(overlay_fig, width="stretch")
+render.altair(overlay_fig, width="stretch")
 exports.render(
     exports.ChartExport(
         key="trends_vs_previous",
@@ -288,7 +288,7 @@ st.caption(
 # --- market x week -------------------------------------------------------------------------
 cells = heatmap_frame(render.load(lt.load_market_week, scope, f, HEATMAP_MARKETS))
 heatmap = heatmap_chart(cells, order=market_order(cells), events=events, subtitle=context)
-st.altair_chart(
+render.altair(
     heatmap,
     on_select=drill.pick("trends_heatmap", "iso2", "market"),
     key="trends_heatmap",

@@ -93,3 +93,22 @@ def period_caption(f, opts, context: str) -> bool:
         else f"{context} · no comparison: the previous {f.days} days begin before the data does"
     )
     return compare
+
+
+# Room around a chart's plot area: title and subtitle, the x axis and its title, padding.
+_CHART_CHROME_PX = 120
+
+
+def altair(chart, **kwargs):
+    """``st.altair_chart`` that keeps the chart's own height.
+
+    Streamlit shrinks a chart's height when it is drawn narrower than its spec (in a column,
+    or with a legend at the side), which squashes bar rows and overlaps their labels; giving
+    the element an explicit height keeps the rows readable.
+    """
+    kwargs.setdefault("width", "stretch")
+    if "height" not in kwargs:
+        height = chart.to_dict().get("height")
+        if isinstance(height, int | float):
+            kwargs["height"] = int(height) + _CHART_CHROME_PX
+    return st.altair_chart(chart, **kwargs)
