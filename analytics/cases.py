@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-
-def _div(a, b) -> pd.Series:
-    a, b = pd.Series(a, dtype=float), pd.Series(b, dtype=float)
-    return (a / b.where(b != 0)).astype(float)
+from analytics.metrics import ratio
 
 
 def backlog_by(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -41,10 +38,8 @@ def sla_compliance(df: pd.DataFrame) -> pd.DataFrame:
         out["first_response_compliance"] = pd.Series(dtype=float)
         out["resolution_compliance"] = pd.Series(dtype=float)
         return out
-    out["first_response_compliance"] = _div(
-        out["first_response_within_sla"], out["responded"]
-    ).to_numpy()
-    out["resolution_compliance"] = _div(out["resolution_within_sla"], out["resolved"]).to_numpy()
+    out["first_response_compliance"] = ratio(out["first_response_within_sla"], out["responded"])
+    out["resolution_compliance"] = ratio(out["resolution_within_sla"], out["resolved"])
     return out
 
 
@@ -56,7 +51,7 @@ def sla_breach_rates(df: pd.DataFrame) -> pd.DataFrame:
         ("first_response_breach_rate", "first_response_breaches"),
         ("resolution_breach_rate", "resolution_breaches"),
     ):
-        out[col] = _div(out[num], out["cases_opened"]).to_numpy() if not out.empty else []
+        out[col] = ratio(out[num], out["cases_opened"]) if not out.empty else []
     return out
 
 

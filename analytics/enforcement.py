@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analytics.funnel import ratio
+from analytics.metrics import ratio
 
 # Money series (weekly chart): name -> (enforcement type or None for all, column).
 MONEY_SERIES = {

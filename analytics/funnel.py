@@ -8,14 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analytics.metrics import ratio
+
 MEASURES = {"count": "Detections", "streams": "Streams", "eur": "Money (EUR)"}
-
-
-def ratio(a, b):
-    """a ÷ b as floats, NaN where b is 0 or missing (never inf)."""
-    a = pd.to_numeric(pd.Series(a), errors="coerce").astype(float)
-    b = pd.to_numeric(pd.Series(b), errors="coerce").astype(float)
-    return (a.to_numpy() / b.where(b != 0).to_numpy()).astype(float)
 
 
 def funnel_table(stages: pd.DataFrame, measure: str) -> pd.DataFrame:

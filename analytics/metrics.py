@@ -442,9 +442,11 @@ METRICS: dict[str, Metric] = {
 }
 
 
-def _div(a, b):
-    a, b = pd.Series(a, dtype=float), pd.Series(b, dtype=float)
-    return (a / b.where(b != 0)).astype(float)
+def ratio(a, b):
+    """a ÷ b as floats, NaN where b is 0 or missing (never inf): every share and rate."""
+    a = pd.to_numeric(pd.Series(a), errors="coerce").astype(float)
+    b = pd.to_numeric(pd.Series(b), errors="coerce").astype(float)
+    return (a.to_numpy() / b.where(b != 0).to_numpy()).astype(float)
 
 
 def derive(df: pd.DataFrame) -> pd.DataFrame:
@@ -452,13 +454,13 @@ def derive(df: pd.DataFrame) -> pd.DataFrame:
     out = df.copy()
     cols = set(out.columns)
     if {"detected_streams", "streams"} <= cols:
-        out["detected_share"] = _div(out["detected_streams"], out["streams"]).to_numpy()
+        out["detected_share"] = ratio(out["detected_streams"], out["streams"])
     if {"confirmed_streams", "streams"} <= cols:
-        out["confirmed_share"] = _div(out["confirmed_streams"], out["streams"]).to_numpy()
+        out["confirmed_share"] = ratio(out["confirmed_streams"], out["streams"])
     if {"at_risk_eur", "fees_outstanding_eur"} <= cols:
         out["exposure_eur"] = out["at_risk_eur"] + out["fees_outstanding_eur"]
     if {"sla_breaches", "cases_opened"} <= cols:
-        out["sla_breach_rate"] = _div(out["sla_breaches"], out["cases_opened"]).to_numpy()
+        out["sla_breach_rate"] = ratio(out["sla_breaches"], out["cases_opened"])
     return out
 
 

@@ -14,8 +14,8 @@ from analytics.funnel import (
     sankey_flows,
     weekly_precision,
 )
-from analytics.funnel import ratio as _ratio
 from analytics.metrics import METRICS
+from analytics.metrics import ratio as _ratio
 from charts.funnel import (
     detector_precision_chart,
     funnel_sankey_chart,

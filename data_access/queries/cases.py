@@ -28,7 +28,7 @@ from data_access import schema as s
 from data_access.dialect import hours_between, percentile, trunc_date
 from data_access.filters import Filters
 from data_access.queries.common import scope_predicate, slice_predicate, where
-from data_access.queries.measures import sum_if
+from data_access.queries.measures import sum_if, total
 from data_access.scope import Scope
 
 # Age buckets of the open backlog: (label, upper bound in hours, exclusive); None = no bound.
@@ -151,13 +151,11 @@ def sla_weekly_query(f: Filters, scope: Scope) -> Select:
     return (
         select(
             week.label("week"),
-            func.coalesce(func.sum(t.c.cases_opened), 0).label("cases_opened"),
-            func.coalesce(func.sum(t.c.sla_breaches), 0).label("sla_breaches"),
-            func.coalesce(func.sum(t.c.first_response_breaches), 0).label(
-                "first_response_breaches"
-            ),
-            func.coalesce(func.sum(t.c.resolution_breaches), 0).label("resolution_breaches"),
-            func.coalesce(func.sum(t.c.exposure_eur), 0).label("exposure_eur"),
+            total(t.c.cases_opened).label("cases_opened"),
+            total(t.c.sla_breaches).label("sla_breaches"),
+            total(t.c.first_response_breaches).label("first_response_breaches"),
+            total(t.c.resolution_breaches).label("resolution_breaches"),
+            total(t.c.exposure_eur).label("exposure_eur"),
         )
         .where(where(t, f.narrowed(detectors=()), scope))
         .group_by(week)
@@ -176,7 +174,7 @@ def escalation_flows_query(f: Filters, scope: Scope) -> Select:
             dst.c.name.label("to_team"),
             n.label("handoffs"),
             func.count(func.distinct(e.c.case_id)).label("cases"),
-            func.coalesce(func.sum(c.c.exposure_eur), 0).label("exposure_eur"),
+            total(c.c.exposure_eur).label("exposure_eur"),
         )
         .select_from(
             e.join(c, c.c.case_id == e.c.case_id)

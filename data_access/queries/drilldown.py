@@ -10,7 +10,7 @@ from data_access import schema as s
 from data_access.dialect import as_date
 from data_access.filters import Filters
 from data_access.queries.common import attribution_predicate, where
-from data_access.queries.measures import sum_if
+from data_access.queries.measures import sum_if, total
 from data_access.scope import Scope
 
 MAX_TRACKS = 500
@@ -54,7 +54,7 @@ def top_tracks_query(f: Filters, scope: Scope, *, limit: int = 50) -> Select:
     cond = where(fs, f, scope, attribution=False)
     attributed = attribution_predicate(fs, f)
 
-    streams = func.coalesce(func.sum(fs.c.streams), 0)
+    streams = total(fs.c.streams)
     detected = sum_if(attributed, fs.c.flagged_streams)
     confirmed = sum_if(attributed, fs.c.confirmed_streams)
     top = (

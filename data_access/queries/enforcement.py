@@ -16,7 +16,7 @@ from data_access import schema as s
 from data_access.dialect import hours_between, percentile, trunc_date
 from data_access.filters import Filters
 from data_access.queries.common import scope_predicate, slice_predicate, ts_period, where
-from data_access.queries.measures import FEE_TYPE_CODE, sum_if
+from data_access.queries.measures import FEE_TYPE_CODE, sum_if, total
 from data_access.scope import Scope
 
 WITHHOLDING_TYPE_CODE = "royalty_withholding"
@@ -31,19 +31,15 @@ OFFENDER_BY = {
 }
 
 
-def _sum(col):
-    return func.coalesce(func.sum(col), 0)
-
-
 def _money(e, et) -> list:
     """Enforcement measures over mart_daily_enforcement joined to dim_enforcement_type."""
     return [
-        _sum(e.c.actions).label("actions"),
-        _sum(e.c.streams_removed).label("streams_removed"),
+        total(e.c.actions).label("actions"),
+        total(e.c.streams_removed).label("streams_removed"),
         sum_if(et.c.code == WITHHOLDING_TYPE_CODE, e.c.amount_eur).label("withheld_eur"),
         sum_if(et.c.code == FEE_TYPE_CODE, e.c.amount_eur).label("fees_levied_eur"),
-        _sum(e.c.recovered_eur).label("fees_recovered_eur"),
-        _sum(e.c.reversed_eur).label("reversed_eur"),
+        total(e.c.recovered_eur).label("fees_recovered_eur"),
+        total(e.c.reversed_eur).label("reversed_eur"),
     ]
 
 
@@ -71,12 +67,12 @@ def enforcement_by_type_query(f: Filters, scope: Scope) -> Select:
         select(
             et.c.enforcement_type_id,
             et.c.name.label("enforcement_type"),
-            _sum(e.c.actions).label("actions"),
-            _sum(e.c.reversed).label("reversed"),
-            _sum(e.c.streams_removed).label("streams_removed"),
-            _sum(e.c.amount_eur).label("amount_eur"),
-            _sum(e.c.recovered_eur).label("recovered_eur"),
-            _sum(e.c.reversed_eur).label("reversed_eur"),
+            total(e.c.actions).label("actions"),
+            total(e.c.reversed).label("reversed"),
+            total(e.c.streams_removed).label("streams_removed"),
+            total(e.c.amount_eur).label("amount_eur"),
+            total(e.c.recovered_eur).label("recovered_eur"),
+            total(e.c.reversed_eur).label("reversed_eur"),
         )
         .select_from(e.join(et, et.c.enforcement_type_id == e.c.enforcement_type_id))
         .where(where(e, f, scope))
@@ -93,10 +89,10 @@ def weekly_enforcement_query(f: Filters, scope: Scope) -> Select:
         select(
             week.label("week"),
             et.c.name.label("enforcement_type"),
-            _sum(e.c.actions).label("actions"),
-            _sum(e.c.amount_eur).label("amount_eur"),
-            _sum(e.c.recovered_eur).label("recovered_eur"),
-            _sum(e.c.reversed_eur).label("reversed_eur"),
+            total(e.c.actions).label("actions"),
+            total(e.c.amount_eur).label("amount_eur"),
+            total(e.c.recovered_eur).label("recovered_eur"),
+            total(e.c.reversed_eur).label("reversed_eur"),
         )
         .select_from(e.join(et, et.c.enforcement_type_id == e.c.enforcement_type_id))
         .where(where(e, f, scope))
@@ -118,8 +114,8 @@ def repeat_offenders_query(f: Filters, scope: Scope, *, by: str, limit: int = 15
     parts = union_all(
         select(
             d.c[key].label("k"),
-            _sum(d.c.n_confirmed).label("confirmed"),
-            _sum(d.c.streams_confirmed).label("confirmed_streams"),
+            total(d.c.n_confirmed).label("confirmed"),
+            total(d.c.streams_confirmed).label("confirmed_streams"),
             zero.label("actions"),
             literal(0.0).label("amount_eur"),
             cast(null(), Date).label("week"),
@@ -130,8 +126,8 @@ def repeat_offenders_query(f: Filters, scope: Scope, *, by: str, limit: int = 15
             e.c[key].label("k"),
             zero.label("confirmed"),
             zero.label("confirmed_streams"),
-            _sum(e.c.actions).label("actions"),
-            _sum(e.c.amount_eur).label("amount_eur"),
+            total(e.c.actions).label("actions"),
+            total(e.c.amount_eur).label("amount_eur"),
             week.label("week"),
         )
         .where(where(e, f, scope))
@@ -195,7 +191,7 @@ def appeals_query(f: Filters, scope: Scope, *, by: str | None = None) -> Select:
         func.count(a.c.appeal_id).label("appeals"),
         sum_if(decided, 1).label("decided_appeals"),
         sum_if(a.c.outcome == "overturned", 1).label("overturned"),
-        _sum(a.c.amount_restored_eur).label("restored_eur"),
+        total(a.c.amount_restored_eur).label("restored_eur"),
         percentile(hours, 0.5).label("decide_median_h"),
         percentile(hours, 0.9).label("decide_p90_h"),
     ]

@@ -8,7 +8,7 @@ aggregated per detector only.
 
 from __future__ import annotations
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, select
 
 from data_access import schema as s
 from data_access.dialect import hours_between, percentile, trunc_date
@@ -21,22 +21,20 @@ from data_access.queries.common import (
     ts_period,
     where,
 )
-from data_access.queries.measures import sum_if
+from data_access.queries.measures import sum_if, total
 from data_access.scope import Scope
 
 STAGES = s.FUNNEL_STAGES
 KINDS = ("n", "streams", "eur")
 
 
-def _sum(col):
-    return func.coalesce(func.sum(col), 0)
-
-
 def funnel_totals_query(f: Filters, scope: Scope) -> Select:
     """One row: n_/streams_/eur_ of every stage, plus false positives, over the period."""
     t = s.mart_daily_detection
-    cols = [_sum(t.c[f"{k}_{stage}"]).label(f"{k}_{stage}") for stage in STAGES for k in KINDS]
-    return select(*cols, _sum(t.c.false_positive).label("false_positive")).where(where(t, f, scope))
+    cols = [total(t.c[f"{k}_{stage}"]).label(f"{k}_{stage}") for stage in STAGES for k in KINDS]
+    return select(*cols, total(t.c.false_positive).label("false_positive")).where(
+        where(t, f, scope)
+    )
 
 
 def detector_counts_query(f: Filters, scope: Scope) -> Select:
@@ -47,11 +45,11 @@ def detector_counts_query(f: Filters, scope: Scope) -> Select:
             d.c.detector_id,
             d.c.name.label("detector"),
             d.c.launched_on,
-            _sum(t.c.n_detected).label("detections"),
-            _sum(t.c.n_reviewed).label("reviewed"),
-            _sum(t.c.n_confirmed).label("confirmed"),
-            _sum(t.c.false_positive).label("false_positive"),
-            _sum(t.c.streams_detected).label("flagged_streams"),
+            total(t.c.n_detected).label("detections"),
+            total(t.c.n_reviewed).label("reviewed"),
+            total(t.c.n_confirmed).label("confirmed"),
+            total(t.c.false_positive).label("false_positive"),
+            total(t.c.streams_detected).label("flagged_streams"),
         )
         .select_from(t.join(d, d.c.detector_id == t.c.detector_id))
         .where(where(t, f, scope))
@@ -122,8 +120,8 @@ def weekly_precision_query(f: Filters, scope: Scope) -> Select:
         select(
             week.label("week"),
             d.c.name.label("detector"),
-            _sum(t.c.n_reviewed).label("reviewed"),
-            _sum(t.c.n_confirmed).label("confirmed"),
+            total(t.c.n_reviewed).label("reviewed"),
+            total(t.c.n_confirmed).label("confirmed"),
         )
         .select_from(t.join(d, d.c.detector_id == t.c.detector_id))
         .where(where(t, f, scope))
@@ -144,7 +142,7 @@ def recall_total_query(f: Filters, scope: Scope) -> Select:
     t = fraud_mart(f, scope)
     return select(
         sum_if(attribution_predicate(t, f), t.c.flagged_streams).label("flagged_streams"),
-        _sum(t.c.true_artificial_streams).label("true_artificial_streams"),
+        total(t.c.true_artificial_streams).label("true_artificial_streams"),
     ).where(where(t, f, scope, attribution=False))
 
 
@@ -155,9 +153,9 @@ def recall_contribution_query(f: Filters, scope: Scope, *, by: str) -> Select:
     dim, key = _RECALL_BY[by]
     t = fraud_mart(f, scope)
     return (
-        select(dim.c.name.label(by), _sum(t.c.flagged_streams).label("flagged_streams"))
+        select(dim.c.name.label(by), total(t.c.flagged_streams).label("flagged_streams"))
         .select_from(t.join(dim, dim.c[key] == t.c[key]))
         .where(where(t, f, scope))
         .group_by(dim.c.name)
-        .order_by(_sum(t.c.flagged_streams).desc(), dim.c.name)
+        .order_by(total(t.c.flagged_streams).desc(), dim.c.name)
     )

@@ -12,6 +12,11 @@ from data_access import schema as s
 FEE_TYPE_CODE = "per_track_fee"
 
 
+def total(value) -> ColumnElement:
+    """SUM that reads 0, not NULL, over no rows."""
+    return func.coalesce(func.sum(value), 0)
+
+
 def sum_if(cond, value) -> ColumnElement:
     return func.coalesce(func.sum(case((cond, value), else_=0)), 0)
 
@@ -22,11 +27,11 @@ def fraud_measures(cond, t=None) -> dict[str, ColumnElement]:
     all-streams denominator."""
     m = (s.mart_daily_fraud if t is None else t).c
     return {
-        "streams": func.coalesce(func.sum(m.streams), 0),
+        "streams": total(m.streams),
         "detected_streams": sum_if(cond, m.flagged_streams),
         "confirmed_streams": sum_if(cond, m.confirmed_streams),
         "true_artificial_streams": sum_if(cond, m.true_artificial_streams),
-        "royalty_eur": func.coalesce(func.sum(m.royalty_eur), 0),
+        "royalty_eur": total(m.royalty_eur),
         "protected_eur": sum_if(cond, m.confirmed_royalty_eur),
         "at_risk_eur": sum_if(cond, m.at_risk_royalty_eur),
     }

@@ -16,7 +16,7 @@ from data_access.queries.common import (
     scope_predicate,
     slice_predicate,
 )
-from data_access.queries.measures import fee_outstanding, fraud_measures, sum_if
+from data_access.queries.measures import fee_outstanding, fraud_measures, sum_if, total
 from data_access.scope import Scope
 
 
@@ -49,8 +49,8 @@ def enforcement_kpi_query(f: Filters, scope: Scope) -> Select:
     return (
         select(
             label.label("period"),
-            func.coalesce(func.sum(t.c.actions), 0).label("actions"),
-            func.coalesce(func.sum(t.c.streams_removed), 0).label("streams_removed"),
+            total(t.c.actions).label("actions"),
+            total(t.c.streams_removed).label("streams_removed"),
             fee_outstanding(t.c).label("fees_outstanding_eur"),
         )
         .where(cond)
@@ -66,8 +66,8 @@ def case_kpi_query(f: Filters, scope: Scope) -> Select:
     return (
         select(
             label.label("period"),
-            func.coalesce(func.sum(t.c.cases_opened), 0).label("cases_opened"),
-            func.coalesce(func.sum(t.c.sla_breaches), 0).label("sla_breaches"),
+            total(t.c.cases_opened).label("cases_opened"),
+            total(t.c.sla_breaches).label("sla_breaches"),
         )
         .where(cond)
         .group_by(label)
