@@ -1,6 +1,8 @@
 """Bulk-load generated frames into any SQLAlchemy warehouse, then build the marts.
 
-DuckDB: register the frame and ``INSERT INTO t SELECT`` (columnar, no row inserts).
+DuckDB: register the frame as an Arrow table and ``INSERT INTO t SELECT`` (columnar, no row
+inserts; DuckDB scans pandas' Arrow-backed string columns through a slow ``to_numpy``, Arrow
+tables directly).
 PostgreSQL: ``COPY ... FROM STDIN`` in CSV. Anything else: executemany in chunks.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 import io
 
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import Connection, Engine, Index, Table, column, insert, select
 from sqlalchemy import table as sa_table
 
@@ -20,7 +23,7 @@ LOAD_ORDER = (*s.DIMENSIONS, *s.FACTS)
 def _load_duckdb(conn: Connection, table: Table, df: pd.DataFrame) -> None:
     raw = conn.connection.driver_connection
     view = "_load_" + table.name
-    raw.register(view, df)
+    raw.register(view, pa.Table.from_pandas(df, preserve_index=False))
     try:
         # INSERT INTO t (cols) SELECT cols FROM <registered frame>, built by SQLAlchemy so the
         # identifiers are quoted by the dialect.
