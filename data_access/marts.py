@@ -22,6 +22,7 @@ from sqlalchemy import (
     create_engine,
     func,
     insert,
+    inspect,
     or_,
     select,
 )
@@ -29,7 +30,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.schema import CreateTable
 
 from data_access import schema as s
-from data_access.dialect import as_date, hours_between
+from data_access.dialect import as_date, hours_between, trunc_date
 
 
 def _sum_if(cond, value=None):
@@ -65,6 +66,18 @@ def daily_fraud_select() -> Select:
             .join(m, m.c.market_id == f.c.market_id)
         )
         .group_by(*keys)
+    )
+
+
+def _detection_keys(d, lab) -> tuple:
+    """A detection's day and slice keys (the distributor through its label)."""
+    return (
+        as_date(d.c.detected_at),
+        d.c.market_id,
+        d.c.label_id,
+        lab.c.distributor_id,
+        d.c.typology_id,
+        d.c.detector_id,
     )
 
 
@@ -108,14 +121,7 @@ def daily_detection_select() -> Select:
             cols += [func.count(), func.sum(streams), func.sum(money)]
         else:
             cols += [_sum_if(cond), _sum_if(cond, streams), _sum_if(cond, money)]
-    keys = (
-        as_date(d.c.detected_at),
-        d.c.market_id,
-        d.c.label_id,
-        lab.c.distributor_id,
-        d.c.typology_id,
-        d.c.detector_id,
-    )
+    keys = _detection_keys(d, lab)
     return (
         select(
             *keys,
@@ -135,10 +141,10 @@ def daily_detection_select() -> Select:
     )
 
 
-def daily_enforcement_select() -> Select:
-    e, d = s.fact_enforcement, s.fact_detection
-    rev = e.c.status == "reversed"
-    keys = (
+def _action_keys(e, d) -> tuple:
+    """An enforcement action's applied day, slice keys (its detection's typology and
+    detector) and type."""
+    return (
         as_date(e.c.applied_at),
         e.c.market_id,
         e.c.label_id,
@@ -147,6 +153,12 @@ def daily_enforcement_select() -> Select:
         d.c.detector_id,
         e.c.enforcement_type_id,
     )
+
+
+def daily_enforcement_select() -> Select:
+    e, d = s.fact_enforcement, s.fact_detection
+    rev = e.c.status == "reversed"
+    keys = _action_keys(e, d)
     return (
         select(
             *keys,
@@ -211,6 +223,72 @@ def daily_label_fraud_select() -> Select:
     return _fraud_rollup_select(s.mart_daily_label_fraud)
 
 
+def weekly_label_fraud_select() -> Select:
+    """mart_daily_label_fraud summed per ISO week (``date_key`` = the week's Monday)."""
+    m, w = s.mart_daily_label_fraud, s.mart_weekly_label_fraud
+    week = trunc_date("week", m.c.date_key)
+    keys = [m.c[c.name] for c in w.columns if c.name in s._FRAUD_KEYS and c.name != "date_key"]
+    measures = [func.sum(m.c[c.name]) for c in w.columns if c.name not in s._FRAUD_KEYS]
+    return select(week, *keys, *measures).group_by(week, *keys)
+
+
+def weekly_track_select() -> Select:
+    """Streams and estimated artificial streams per ISO week and track (all markets)."""
+    f, t, lab = s.fact_streams_daily, s.dim_track, s.dim_label
+    week = trunc_date("week", f.c.date_key)
+    per_track = (
+        select(
+            week.label("week"),
+            f.c.track_id,
+            func.sum(f.c.streams).label("streams"),
+            func.sum(f.c.true_artificial_streams).label("artificial"),
+        )
+        .group_by(week, f.c.track_id)
+        .subquery("per_track")
+    )
+    return select(
+        per_track.c.week,
+        per_track.c.track_id,
+        t.c.label_id,
+        lab.c.distributor_id,
+        per_track.c.streams,
+        per_track.c.artificial,
+    ).select_from(
+        per_track.join(t, t.c.track_id == per_track.c.track_id).join(
+            lab, lab.c.label_id == t.c.label_id
+        )
+    )
+
+
+def appeal_select() -> Select:
+    a, e, d = s.fact_appeal, s.fact_enforcement, s.fact_detection
+    decided = a.c.decided_at.is_not(None)
+    return select(
+        a.c.appeal_id,
+        *_action_keys(e, d),
+        a.c.outcome,
+        case((decided, hours_between(a.c.filed_at, a.c.decided_at))),
+        func.coalesce(a.c.amount_restored_eur, 0),
+    ).select_from(
+        a.join(e, e.c.enforcement_id == a.c.enforcement_id).join(
+            d, d.c.detection_id == e.c.detection_id
+        )
+    )
+
+
+def detection_latency_select() -> Select:
+    d, r, lab = s.fact_detection, s.fact_review, s.dim_label
+    decided = r.c.outcome != "pending"
+    return select(
+        d.c.detection_id,
+        *_detection_keys(d, lab),
+        hours_between(d.c.activity_started_at, d.c.detected_at),
+        case((decided, hours_between(r.c.queued_at, r.c.decided_at))),
+    ).select_from(
+        d.join(r, r.c.detection_id == d.c.detection_id).join(lab, lab.c.label_id == d.c.label_id)
+    )
+
+
 BUILDERS = {
     s.mart_daily_fraud: daily_fraud_select,
     s.mart_daily_detection: daily_detection_select,
@@ -219,6 +297,10 @@ BUILDERS = {
     # After mart_daily_fraud, which they read.
     s.mart_daily_market_fraud: daily_market_fraud_select,
     s.mart_daily_label_fraud: daily_label_fraud_select,
+    s.mart_weekly_label_fraud: weekly_label_fraud_select,  # after the daily label rollup
+    s.mart_weekly_track: weekly_track_select,
+    s.mart_appeal: appeal_select,
+    s.mart_detection_latency: detection_latency_select,
 }
 
 
@@ -232,12 +314,20 @@ def fill_statement(table) -> Insert:
     )
 
 
-def build_marts(engine: Engine, progress=None) -> dict[str, int]:
-    """(Re)create every mart from the facts; returns row counts."""
+def missing_marts(engine: Engine) -> list:
+    """The marts (in build order) that the warehouse does not have yet."""
+    have = set(inspect(engine).get_table_names())
+    return [t for t in BUILDERS if t.name not in have]
+
+
+def build_marts(engine: Engine, progress=None, *, tables=None) -> dict[str, int]:
+    """(Re)create every mart (or only ``tables``, in build order) from the facts; returns
+    row counts."""
+    wanted = list(BUILDERS) if tables is None else [t for t in BUILDERS if t in set(tables)]
     counts = {}
-    s.metadata.drop_all(engine, tables=list(BUILDERS))
-    s.metadata.create_all(engine, tables=list(BUILDERS))
-    for table in BUILDERS:
+    s.metadata.drop_all(engine, tables=wanted)
+    s.metadata.create_all(engine, tables=wanted)
+    for table in wanted:
         with engine.begin() as conn:
             conn.execute(fill_statement(table))
             if engine.dialect.name == "postgresql":
@@ -273,13 +363,19 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="print the statements compiled for the URL's dialect; connect to nothing",
     )
+    ap.add_argument(
+        "--missing",
+        action="store_true",
+        help="build only the marts the warehouse lacks (after upgrading the app)",
+    )
     args = ap.parse_args(argv)
     if args.print_sql:
         # Only the dialect is needed: no connection, no credentials used.
         print(compiled_sql(make_url(args.url or resolve_url()).get_dialect()()), end="")
         return 0
     engine = create_engine(args.url or resolve_url())
-    for name, n in build_marts(engine).items():
+    tables = missing_marts(engine) if args.missing else None
+    for name, n in build_marts(engine, tables=tables).items():
         print(f"{name}: {n:,} rows")
     engine.dispose()
     return 0

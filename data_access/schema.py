@@ -301,6 +301,19 @@ fact_case_event = Table(
 
 # --- marts (derived by data_access.marts; what the pages read) ----------------------------
 
+
+def _slice_keys() -> list[Column]:
+    """The slice keys most marts carry (market, label, distributor, typology, detector), as
+    new Column objects for one table."""
+    return [
+        Column("market_id", SmallInteger, nullable=False),
+        Column("label_id", Integer, nullable=False),
+        Column("distributor_id", Integer, nullable=False),
+        Column("typology_id", SmallInteger, nullable=False),
+        Column("detector_id", SmallInteger, nullable=False),
+    ]
+
+
 mart_daily_fraud = Table(
     "mart_daily_fraud",
     metadata,
@@ -323,11 +336,7 @@ mart_daily_detection = Table(
     "mart_daily_detection",
     metadata,
     Column("date_key", Date, nullable=False, comment="detection date"),
-    Column("market_id", SmallInteger, nullable=False),
-    Column("label_id", Integer, nullable=False),
-    Column("distributor_id", Integer, nullable=False),
-    Column("typology_id", SmallInteger, nullable=False),
-    Column("detector_id", SmallInteger, nullable=False),
+    *_slice_keys(),
     # Funnel stages; each stage's streams and money are those of the detections in it.
     *(
         Column(f"{kind}_{stage}", typ, nullable=False)
@@ -343,11 +352,7 @@ mart_daily_enforcement = Table(
     "mart_daily_enforcement",
     metadata,
     Column("date_key", Date, nullable=False, comment="applied date"),
-    Column("market_id", SmallInteger, nullable=False),
-    Column("label_id", Integer, nullable=False),
-    Column("distributor_id", Integer, nullable=False),
-    Column("typology_id", SmallInteger, nullable=False),
-    Column("detector_id", SmallInteger, nullable=False),
+    *_slice_keys(),
     Column("enforcement_type_id", SmallInteger, nullable=False),
     Column("actions", Integer, nullable=False),
     Column("reversed", Integer, nullable=False),
@@ -406,6 +411,56 @@ mart_daily_label_fraud = _fraud_rollup(
     Column("distributor_id", Integer, nullable=False),
 )
 
+# Weekly rollup of the label rollup: ``date_key`` is the Monday of the ISO week. Queries over
+# whole weeks (the Exposure history, the Trends label split) read ~5x fewer rows from it.
+mart_weekly_label_fraud = _fraud_rollup(
+    "mart_weekly_label_fraud",
+    Column("date_key", Date, nullable=False, comment="Monday of the ISO week"),
+    Column("label_id", Integer, nullable=False),
+    Column("distributor_id", Integer, nullable=False),
+)
+
+# Per track and ISO week, all markets: the track grain the artificial-share distribution
+# needs, ~6x fewer rows than the stream fact, with the catalogue keys denormalised so label
+# and distributor filters need no join.
+mart_weekly_track = Table(
+    "mart_weekly_track",
+    metadata,
+    Column("date_key", Date, nullable=False, comment="Monday of the ISO week"),
+    Column("track_id", Integer, nullable=False),
+    Column("label_id", Integer, nullable=False),
+    Column("distributor_id", Integer, nullable=False),
+    Column("streams", BigInteger, nullable=False),
+    Column("true_artificial_streams", BigInteger, nullable=False),
+)
+
+# One row per appeal, dated by the appealed action's applied day, with the slice keys of the
+# action and its detection: appeal measures and their percentiles without joining the
+# enforcement fact (millions of rows at scale) to the appeals (thousands).
+mart_appeal = Table(
+    "mart_appeal",
+    metadata,
+    Column("appeal_id", BigInteger, nullable=False),
+    Column("date_key", Date, nullable=False, comment="applied date of the appealed action"),
+    *_slice_keys(),
+    Column("enforcement_type_id", SmallInteger, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("decide_hours", Double, comment="filing to decision; NULL while undecided"),
+    Column("amount_restored_eur", MONEY, nullable=False),
+)
+
+# One row per detection with its latencies precomputed (detection joined to its review and
+# its label's distributor once, at build time): the Funnel's per-detector percentiles.
+mart_detection_latency = Table(
+    "mart_detection_latency",
+    metadata,
+    Column("detection_id", BigInteger, nullable=False),
+    Column("date_key", Date, nullable=False, comment="detection date"),
+    *_slice_keys(),
+    Column("hours_to_detect", Double, nullable=False, comment="activity start to detection"),
+    Column("hours_to_validate", Double, comment="queued to decided; NULL while pending"),
+)
+
 DIMENSIONS = (
     dim_date,
     dim_market,
@@ -429,5 +484,14 @@ FACTS = (
     fact_case,
     fact_case_event,
 )
-MARTS = (mart_daily_fraud, mart_daily_detection, mart_daily_enforcement, mart_case_daily)
-ROLLUPS = (mart_daily_market_fraud, mart_daily_label_fraud)  # built from mart_daily_fraud
+MARTS = (
+    mart_daily_fraud,
+    mart_daily_detection,
+    mart_daily_enforcement,
+    mart_case_daily,
+    mart_weekly_track,
+    mart_appeal,
+    mart_detection_latency,
+)
+# Built from mart_daily_fraud (the weekly one from the daily label rollup).
+ROLLUPS = (mart_daily_market_fraud, mart_daily_label_fraud, mart_weekly_label_fraud)

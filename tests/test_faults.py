@@ -141,7 +141,9 @@ def corrupt_url(demo_frames, tmp_path_factory) -> str:
 def test_malformed_rows_pages_render_and_health_flags_them(
     monkeypatch, corrupt_url, page, headline
 ):
-    at = run_app(monkeypatch, corrupt_url, page=page)
+    # The corruption is older than the health page's default week: check the full history.
+    params = {"health_window": "Full history"} if page.endswith("health.py") else None
+    at = run_app(monkeypatch, corrupt_url, page=page, params=params)
     assert_clean(at)
     assert [m for m in at.metric if m.label == headline], screen_text(at)
     if page.endswith("health.py"):

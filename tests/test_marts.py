@@ -65,6 +65,8 @@ def _normalise_keys(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     for k in keys:
         if k == "month":
             df[k] = pd.to_datetime(df[k]).dt.to_period("M").dt.start_time
+        elif k == "week":
+            df[k] = pd.to_datetime(df[k]).dt.to_period("W-SUN").dt.start_time
         elif k == "priority":
             df[k] = df[k].astype(str)
         else:
@@ -328,7 +330,83 @@ _GRAIN_COLUMNS = {
     "enforcement_type_id",
     "priority",
     "owner_team_id",
+    "track_id",
+    "appeal_id",
+    "detection_id",
 }
+
+
+# -- mart_weekly_track, mart_appeal, mart_detection_latency ---------------------------------
+
+
+@pytest.mark.parametrize("keys", [["week"], ["label_id", "distributor_id"]], ids=["week", "label"])
+def test_weekly_track(engine: Engine, streams: pd.DataFrame, keys: list[str]) -> None:
+    m = s.mart_weekly_track
+    cols = {k: m.c.date_key if k == "week" else m.c[k] for k in keys}
+    measures = ["streams", "true_artificial_streams"]
+    actual = read_mart(engine, m, cols, measures)
+    week = pd.to_datetime(streams["date_key"]).dt.to_period("W-SUN").dt.start_time
+    expected = streams.assign(week=week).groupby(keys)[measures].sum()
+    assert_same(actual, expected, keys)
+    # one row per (week, track): the row count is the number of distinct pairs
+    pairs = streams.assign(week=week)[["week", "track_id"]].drop_duplicates()
+    assert actual[MART_ROWS].sum() == len(pairs)
+
+
+@pytest.fixture(scope="module")
+def appeals(demo_frames: Frames) -> pd.DataFrame:
+    a = demo_frames["fact_appeal"]
+    e = demo_frames["fact_enforcement"][
+        ["enforcement_id", "detection_id", "applied_at", "label_id", "enforcement_type_id"]
+    ]
+    d = demo_frames["fact_detection"][["detection_id", "detector_id"]]
+    x = a.merge(e, on="enforcement_id").merge(d, on="detection_id")
+    return x.assign(
+        month=month(x["applied_at"]),
+        decide_hours=hours(x["decided_at"] - x["filed_at"]).fillna(0.0),
+    )
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [["enforcement_type_id"], ["detector_id", "month"], ["label_id"]],
+    ids=["type", "detector-month", "label"],
+)
+def test_appeal(engine: Engine, appeals: pd.DataFrame, keys: list[str]) -> None:
+    m = s.mart_appeal
+    cols = {k: month_of(m.c.date_key) if k == "month" else m.c[k] for k in keys}
+    money = ("amount_restored_eur", "decide_hours")
+    actual = read_mart(engine, m, cols, list(money)).fillna({"decide_hours": 0.0})
+    expected = appeals.assign(**{MART_ROWS: 1}).groupby(keys)[[*money, MART_ROWS]].sum()
+    assert_same(actual, expected, keys, money=money)
+
+
+@pytest.fixture(scope="module")
+def latencies(demo_frames: Frames) -> pd.DataFrame:
+    d = demo_frames["fact_detection"]
+    r = demo_frames["fact_review"][["detection_id", "queued_at", "decided_at", "outcome"]]
+    labels = demo_frames["dim_label"][["label_id", "distributor_id"]]
+    x = d.merge(r, on="detection_id").merge(labels, on="label_id")
+    decided = x["outcome"] != "pending"
+    return x.assign(
+        month=month(x["detected_at"]),
+        hours_to_detect=hours(x["detected_at"] - x["activity_started_at"]),
+        hours_to_validate=hours(x["decided_at"] - x["queued_at"]).where(decided, 0.0),
+    )
+
+
+@pytest.mark.parametrize(
+    "keys",
+    [["detector_id", "month"], ["distributor_id"], ["typology_id", "market_id"]],
+    ids=["detector-month", "distributor", "typology-market"],
+)
+def test_detection_latency(engine: Engine, latencies: pd.DataFrame, keys: list[str]) -> None:
+    m = s.mart_detection_latency
+    cols = {k: month_of(m.c.date_key) if k == "month" else m.c[k] for k in keys}
+    hours_cols = ("hours_to_detect", "hours_to_validate")
+    actual = read_mart(engine, m, cols, list(hours_cols)).fillna({"hours_to_validate": 0.0})
+    expected = latencies.assign(**{MART_ROWS: 1}).groupby(keys)[[*hours_cols, MART_ROWS]].sum()
+    assert_same(actual, expected, keys, money=hours_cols)
 
 
 @pytest.mark.parametrize("mart", s.MARTS, ids=lambda t: t.name)

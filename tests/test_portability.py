@@ -261,7 +261,8 @@ def test_dialect_constructs_spelled_per_dialect():
     """The constructs of data_access.dialect compile to each warehouse's own spelling."""
     from data_access.queries import funnel, trends
 
-    latency = funnel.detector_latency_query(NARROW, FULL)
+    latency = funnel.detector_latency_query(NARROW, FULL)  # percentiles
+    latency_mart = marts.fill_statement(s.mart_detection_latency)  # hours between timestamps
     weekly = trends.trend_query(NARROW, FULL, grain="week")
     expect = {
         "duckdb": ("epoch(", "percentile_cont(0.5) WITHIN GROUP", "date_trunc('week'"),
@@ -272,8 +273,10 @@ def test_dialect_constructs_spelled_per_dialect():
     }
     for dialect, (hours, pct, week) in expect.items():
         lat = compile_sql(latency, dialect, literal=False)
+        mart = compile_sql(latency_mart, dialect, literal=False)
         wk = compile_sql(weekly, dialect, literal=False)
-        assert hours in lat and pct in lat, (dialect, lat[:400])
+        assert pct in lat, (dialect, lat[:400])
+        assert hours in mart, (dialect, mart[:400])
         assert week in wk, (dialect, wk[:400])
     bq = compile_sql(weekly, "bigquery", literal=False)
     assert "GROUP BY `period`" in bq or "GROUP BY DATE_TRUNC" in bq, bq

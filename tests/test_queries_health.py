@@ -3,7 +3,7 @@ and fails with the right count on a corrupted copy."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
@@ -51,6 +51,34 @@ def test_checks_fail_with_the_right_counts_on_a_corrupted_copy(corrupt_url):
     counts = _counts(corrupt_url)
     failing = {k: v for k, v in counts.items() if v}
     assert failing == EXPECTED_FAILURES
+
+
+def _window_counts(url: str, since) -> dict[str, int]:
+    counts = {c.key: int(run(c.count, url).iloc[0, 0]) for c in q.health_checks(TODAY, since)}
+    return {k: v for k, v in counts.items() if v}
+
+
+def test_a_window_checks_only_the_rows_dated_in_it(corrupt_url, demo_frames):
+    fs = demo_frames["fact_streams_daily"]
+    last = pd.Timestamp(fs["date_key"].max()).date()
+    # The last week holds none of the corruption: everything passes.
+    assert _window_counts(corrupt_url, last - timedelta(days=6)) == {}
+    # A window that starts just before the missing day sees the gap (and only what is dated
+    # inside the window).
+    since = (MISSING_DAY - pd.Timedelta(days=2)).date()
+    failing = _window_counts(corrupt_url, since)
+    assert failing["gaps:fact_streams_daily"] == 1 and failing["gaps:mart_daily_fraud"] == 1
+    assert set(failing) <= set(EXPECTED_FAILURES)
+    # The whole history sees everything.
+    assert _window_counts(corrupt_url, None) == EXPECTED_FAILURES
+
+
+def test_every_window_passes_on_a_clean_warehouse(warehouse_url, demo_frames):
+    # Sync checks compare only the window's days; orphan checks on a windowed fact count
+    # only its rows: on the clean warehouse every windowed check passes for any window.
+    for days in (1, 7, 91):
+        last = pd.Timestamp(demo_frames["fact_streams_daily"]["date_key"].max()).date()
+        assert _window_counts(warehouse_url, last - timedelta(days=days - 1)) == {}
 
 
 def test_samples_are_bounded_and_name_the_offenders(corrupt_url):

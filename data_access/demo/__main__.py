@@ -105,7 +105,7 @@ def _add_missing_marts(url: str) -> int:
     print("building the marts this version adds...")
     engine = create_engine(url)
     try:
-        build_marts(engine)
+        build_marts(engine, tables=[t for t in BUILDERS if t.name not in have])
     except OperationalError:
         print(
             "the demo warehouse is open in another process (a running app?): stop it and run "

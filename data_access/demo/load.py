@@ -3,12 +3,10 @@
 DuckDB: register the frame as an Arrow table and ``INSERT INTO t SELECT`` (columnar, no row
 inserts; DuckDB scans pandas' Arrow-backed string columns through a slow ``to_numpy``, Arrow
 tables directly).
-PostgreSQL: ``COPY ... FROM STDIN`` in CSV. Anything else: executemany in chunks.
+PostgreSQL: ``COPY ... FROM STDIN`` in CSV written by Arrow. Anything else: executemany in chunks.
 """
 
 from __future__ import annotations
-
-import io
 
 import pandas as pd
 import pyarrow as pa
@@ -36,17 +34,20 @@ def _load_duckdb(conn: Connection, table: Table, df: pd.DataFrame) -> None:
 
 def _load_postgresql(conn: Connection, table: Table, df: pd.DataFrame) -> None:
     from psycopg import sql
+    from pyarrow import csv
 
     cur = conn.connection.driver_connection.cursor()
     stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
         sql.Identifier(table.name),
         sql.SQL(", ").join(sql.Identifier(c.name) for c in table.columns),
     )
-    chunk = 500_000
+    # Arrow's CSV writer (C++, ~10x pandas' to_csv). Its dialect is PostgreSQL's: strings
+    # always quoted (so "" stays an empty string), NULL an unquoted empty field.
+    options = csv.WriteOptions(include_header=False)
     with cur.copy(stmt) as copy:
-        for start in range(0, len(df), chunk):
-            buf = io.StringIO()
-            df.iloc[start : start + chunk].to_csv(buf, header=False, index=False)
+        for batch in pa.Table.from_pandas(df, preserve_index=False).to_batches(500_000):
+            buf = pa.BufferOutputStream()
+            csv.write_csv(batch, buf, write_options=options)
             copy.write(buf.getvalue())
 
 

@@ -156,9 +156,20 @@ def generate_shard_files(
     sizes = _sizes(frames)
     files = {}
     for table in s.FACTS:
-        df = frames.pop(table.name)[[c.name for c in table.columns]]
+        data = pa.Table.from_pandas(
+            frames.pop(table.name), columns=[c.name for c in table.columns], preserve_index=False
+        )
         path = str(Path(directory) / f"{shard:05d}-{table.name}.parquet")
-        pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path)
+        # Scratch files read once, right away: no compression, no statistics, and dictionary
+        # pages only for the strings (where they pay); ~40% less time writing the file.
+        strings = [
+            f.name
+            for f in data.schema
+            if pa.types.is_large_string(f.type) or pa.types.is_string(f.type)
+        ]
+        pq.write_table(
+            data, path, compression="none", use_dictionary=strings, write_statistics=False
+        )
         files[table.name] = path
     return sizes, frames, files
 
@@ -256,6 +267,9 @@ def build_sharded(
                 # build after this spills to disk instead). Global: holds for the marts too.
                 # SET takes no bound parameters; the value is an int of ours, never input.
                 conn.exec_driver_sql("SET memory_limit = '" + str(int(DUCKDB_MEMORY_GB)) + "GB'")
+                # The facts' strings are few and distinct (dictionary-compressed either way);
+                # trying FSST on each of them costs ~15% of the append.
+                conn.exec_driver_sql("SET disabled_compression_methods = 'fsst'")
                 conn.commit()
             pending: list[Future] = []
             submitted = 0
@@ -297,6 +311,7 @@ def build_sharded(
             if duck:
                 # The marts are written in date order on purpose (data_access.marts).
                 conn.exec_driver_sql("SET preserve_insertion_order = true")
+                conn.exec_driver_sql("RESET disabled_compression_methods")
                 conn.commit()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

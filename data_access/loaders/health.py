@@ -38,11 +38,14 @@ def load_table_stats(scope: Scope, *, url: str) -> pd.DataFrame:
 
 
 @cached
-def load_health_checks(scope: Scope, today: date, *, url: str) -> pd.DataFrame:
-    """One row per check: key, check, meaning, offending (float), status (pass / fail)."""
+def load_health_checks(
+    scope: Scope, today: date, since: date | None = None, *, url: str
+) -> pd.DataFrame:
+    """One row per check: key, check, meaning, offending (float), status (pass / fail).
+    ``since``: only rows dated from that day on (None: every row)."""
     _require_unrestricted(scope)
     rows = []
-    for check in q.health_checks(today):
+    for check in q.health_checks(today, since):
         df = run(check.count, url)
         n = pd.to_numeric(df.iloc[0, 0], errors="coerce") if not df.empty else 0
         n = 0.0 if pd.isna(n) else float(n)
@@ -59,10 +62,12 @@ def load_health_checks(scope: Scope, today: date, *, url: str) -> pd.DataFrame:
 
 
 @cached
-def load_health_sample(scope: Scope, key: str, today: date, *, url: str) -> pd.DataFrame:
+def load_health_sample(
+    scope: Scope, key: str, today: date, since: date | None = None, *, url: str
+) -> pd.DataFrame:
     """At most SAMPLE_ROWS offending rows (key columns only) of the check ``key``."""
     _require_unrestricted(scope)
-    checks = {c.key: c for c in q.health_checks(today)}
+    checks = {c.key: c for c in q.health_checks(today, since)}
     if key not in checks:
         raise ValueError(f"unknown check {key!r}")
     return run(checks[key].sample, url).head(q.SAMPLE_ROWS)

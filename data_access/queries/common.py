@@ -105,11 +105,26 @@ def where(t: Table, f: Filters, scope: Scope, *, date_col=None, attribution=True
     )
 
 
-def fraud_mart(f: Filters, scope: Scope, *, by: tuple[str, ...] = ()) -> Table:
+def whole_weeks(start: date, end: date) -> bool:
+    """True when [start, end] is a run of whole ISO weeks (Monday to Sunday)."""
+    return start.weekday() == 0 and end.weekday() == 6 and start <= end
+
+
+def fraud_mart(
+    f: Filters,
+    scope: Scope,
+    *,
+    by: tuple[str, ...] = (),
+    weeks: tuple[date, date] | None = None,
+) -> Table:
     """The smallest of mart_daily_fraud and its rollups that holds every column the query
     filters (filters and scope) or groups (``by``: market / region / label / distributor /
     typology / detector) by. The rollups carry the same measure columns, so a builder only
-    swaps the table: at scale 10 the market rollup is 100x smaller than the mart."""
+    swaps the table: at scale 10 the market rollup is 100x smaller than the mart.
+
+    ``weeks=(start, end)``: the caller reads whole ISO weeks over that span and groups by
+    week (or not by date at all), so a weekly rollup (``date_key`` = the week's Monday)
+    gives the same answer."""
     market = bool(f.markets or f.regions) or any(b in ("market", "region") for b in by)
     label = (
         bool(f.labels or f.distributors)
@@ -119,4 +134,8 @@ def fraud_mart(f: Filters, scope: Scope, *, by: tuple[str, ...] = ()) -> Table:
     )
     if market and label:
         return s.mart_daily_fraud
-    return s.mart_daily_label_fraud if label else s.mart_daily_market_fraud
+    if not label:
+        return s.mart_daily_market_fraud
+    if weeks is not None and whole_weeks(*weeks):
+        return s.mart_weekly_label_fraud
+    return s.mart_daily_label_fraud

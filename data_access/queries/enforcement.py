@@ -2,20 +2,30 @@
 period, per week), repeat offenders by label / distributor, and appeals.
 
 Actions are dated by the day they were applied (mart_daily_enforcement). Appeals are
-counted against the actions applied in the period (a cohort), from fact_appeal joined to
-fact_enforcement and read aggregated only.
+counted against the actions applied in the period (a cohort), from mart_appeal (one row per
+appeal, dated by its action's applied day), read aggregated only.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
-from sqlalchemy import Date, Select, case, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import (
+    Date,
+    Double,
+    Select,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    union_all,
+)
 
 from data_access import schema as s
-from data_access.dialect import hours_between, percentile, trunc_date
+from data_access.dialect import percentile, trunc_date
 from data_access.filters import Filters
-from data_access.queries.common import scope_predicate, slice_predicate, ts_period, where
+from data_access.queries.common import scope_predicate, slice_predicate, where
 from data_access.queries.measures import FEE_TYPE_CODE, sum_if, total
 from data_access.scope import Scope
 
@@ -154,75 +164,73 @@ def repeat_offenders_query(f: Filters, scope: Scope, *, by: str, limit: int = 15
     )
 
 
-def _actions(f: Filters):
-    """fact_enforcement with whether its type is appealable, and (only when the filters name
-    typologies or detectors) its detection's typology and detector, so every filter applies
-    without joining the detections for nothing."""
-    e, d, et = s.fact_enforcement, s.fact_detection, s.dim_enforcement_type
-    cols = [
-        e.c.enforcement_id,
-        e.c.applied_at,
-        e.c.market_id,
-        e.c.label_id,
-        e.c.distributor_id,
-        et.c.code.in_(APPEALABLE_TYPE_CODES).label("appealable"),
-    ]
-    src = e.join(et, et.c.enforcement_type_id == e.c.enforcement_type_id)
-    if f.typologies or f.detectors:
-        cols += [d.c.typology_id, d.c.detector_id]
-        src = src.join(d, d.c.detection_id == e.c.detection_id)
-    return select(*cols).select_from(src).subquery("act")
-
-
 def appeals_query(f: Filters, scope: Scope, *, by: str | None = None) -> Select:
     """Appeals against actions applied in the period: appealable actions, appeals, decided,
     overturned, restored money and median / p90 hours from filing to decision.
 
     ``by=None``: one row per period ('current', 'previous'); ``by='label'`` or
     ``'distributor'``: one row per member, current period only.
+
+    Appealable actions come from mart_daily_enforcement, the appeals (one row each, dated by
+    their action's applied day, with its slice keys) from mart_appeal: no fact is joined.
     """
-    x, a = _actions(f), s.fact_appeal
-    decided = a.c.decided_at.is_not(None)
-    hours = case((decided, hours_between(a.c.filed_at, a.c.decided_at)))
-    measures = [
-        func.count(func.distinct(case((x.c.appealable, x.c.enforcement_id)))).label(
-            "appealable_actions"
-        ),
-        func.count(a.c.appeal_id).label("appeals"),
-        sum_if(decided, 1).label("decided_appeals"),
-        sum_if(a.c.outcome == "overturned", 1).label("overturned"),
-        total(a.c.amount_restored_eur).label("restored_eur"),
-        percentile(hours, 0.5).label("decide_median_h"),
-        percentile(hours, 0.9).label("decide_p90_h"),
-    ]
-    src = x.outerjoin(a, a.c.enforcement_id == x.c.enforcement_id)
+    e, et, a = s.mart_daily_enforcement, s.dim_enforcement_type, s.mart_appeal
     if by is None:
         prev = f.previous()
-        label = case(
-            (x.c.applied_at >= datetime.combine(f.start, time.min), literal("current")),
-            else_=literal("previous"),
+        lo, keys = prev.start, {}
+        for t in (e, a):
+            keys[t] = case((t.c.date_key >= f.start, literal("current")), else_=literal("previous"))
+        out_key = "period"
+    else:
+        if by not in OFFENDER_BY:
+            raise ValueError(f"cannot split appeals by {by!r}")
+        dim, key = OFFENDER_BY[by]
+        lo, keys, out_key = f.start, {e: dim.c.name, a: dim.c.name}, by
+
+    def source(t):
+        src = t.join(et, et.c.enforcement_type_id == t.c.enforcement_type_id) if t is e else t
+        return src if by is None else src.join(dim, dim.c[key] == t.c[key])
+
+    def cond(t):
+        return (t.c.date_key.between(lo, f.end), slice_predicate(t, f), scope_predicate(t, scope))
+
+    zero, none = literal(0), cast(null(), Double)
+    actions = (
+        select(
+            keys[e].label("k"),
+            sum_if(et.c.code.in_(APPEALABLE_TYPE_CODES), e.c.actions).label("appealable_actions"),
+            zero.label("appeals"),
+            zero.label("decided_appeals"),
+            zero.label("overturned"),
+            literal(0.0).label("restored_eur"),
+            none.label("decide_median_h"),
+            none.label("decide_p90_h"),
         )
-        return (
-            select(label.label("period"), *measures)
-            .select_from(src)
-            .where(
-                ts_period(x.c.applied_at, prev.start, f.end),
-                slice_predicate(x, f),
-                scope_predicate(x, scope),
-            )
-            .group_by(label)
-        )
-    if by not in OFFENDER_BY:
-        raise ValueError(f"cannot split appeals by {by!r}")
-    dim, key = OFFENDER_BY[by]
-    return (
-        select(dim.c.name.label(by), *measures)
-        .select_from(src.join(dim, dim.c[key] == x.c[key]))
-        .where(
-            ts_period(x.c.applied_at, f.start, f.end),
-            slice_predicate(x, f),
-            scope_predicate(x, scope),
-        )
-        .group_by(dim.c.name)
-        .order_by(dim.c.name)
+        .select_from(source(e))
+        .where(*cond(e))
+        .group_by(keys[e])
     )
+    appeals = (
+        select(
+            keys[a].label("k"),
+            zero.label("appealable_actions"),
+            func.count().label("appeals"),
+            sum_if(a.c.decide_hours.is_not(None), 1).label("decided_appeals"),
+            sum_if(a.c.outcome == "overturned", 1).label("overturned"),
+            total(a.c.amount_restored_eur).label("restored_eur"),
+            percentile(a.c.decide_hours, 0.5).label("decide_median_h"),
+            percentile(a.c.decide_hours, 0.9).label("decide_p90_h"),
+        )
+        .select_from(source(a))
+        .where(*cond(a))
+        .group_by(keys[a])
+    )
+    u = union_all(actions, appeals).subquery("u")
+    sums = ("appealable_actions", "appeals", "decided_appeals", "overturned", "restored_eur")
+    stmt = select(
+        u.c.k.label(out_key),
+        *(func.sum(u.c[c]).label(c) for c in sums),
+        func.max(u.c.decide_median_h).label("decide_median_h"),
+        func.max(u.c.decide_p90_h).label("decide_p90_h"),
+    ).group_by(u.c.k)
+    return stmt if by is None else stmt.order_by(u.c.k)

@@ -25,6 +25,7 @@ from data_access.queries.common import (
     fraud_mart,
     scope_predicate,
     slice_predicate,
+    whole_weeks,
 )
 from data_access.queries.measures import fee_outstanding, fraud_measures
 from data_access.scope import Scope
@@ -62,7 +63,7 @@ def recent_window(f: Filters) -> tuple[date, date]:
 
 
 def _fraud_part(f: Filters, scope: Scope, start: date, end: date, *, by=(), measure="at_risk_eur"):
-    fr = fraud_mart(f, scope, by=by)
+    fr = fraud_mart(f, scope, by=by, weeks=(start, end))  # whole weeks, grouped by week
     week = trunc_date("week", fr.c.date_key)
     value = fraud_measures(attribution_predicate(fr, f), fr)[measure]
     return (
@@ -132,35 +133,40 @@ def weekly_by_group_query(
     start, end = history_window(f)
     recent_start, _ = recent_window(f)
     fraud_measure = "at_risk_eur" if measure == "exposure_eur" else measure
-    wk, fr, value, cond = _fraud_part(f, scope, start, end, by=(by,), measure=fraud_measure)
-    selects = [
-        select(wk.label("week"), key_expr.label("key"), name_expr.label("grp"), value.label("v"))
-        .select_from(fr.join(dim, dim.c[key_col] == fr.c[key_col]))
-        .where(*cond)
-        .group_by(wk, key_expr, name_expr)
-    ]
-    if measure == "exposure_eur":
-        ewk, en, fees, econd = _enforcement_part(f, scope, start, end)
-        selects.append(
-            select(
-                ewk.label("week"), key_expr.label("key"), name_expr.label("grp"), fees.label("v")
+
+    def weekly(lo: date, top=None):
+        """(week, key, grp, v) per source table over [lo, end]; only the ``top`` keys."""
+        wk, fr, value, cond = _fraud_part(f, scope, lo, end, by=(by,), measure=fraud_measure)
+        parts = [(wk, fr, value, cond)]
+        if measure == "exposure_eur":
+            parts.append(_enforcement_part(f, scope, lo, end))
+        selects = []
+        for week, t, value, cond in parts:
+            source = t.join(dim, dim.c[key_col] == t.c[key_col])
+            if top is not None:
+                source = source.join(top, top.c.key == key_expr)
+            selects.append(
+                select(week.label("week"), key_expr.label("key"), name_expr.label("grp"))
+                .add_columns(value.label("v"))
+                .select_from(source)
+                .where(*cond)
+                .group_by(week, key_expr, name_expr)
             )
-            .select_from(en.join(dim, dim.c[key_col] == en.c[key_col]))
-            .where(*econd)
-            .group_by(ewk, key_expr, name_expr)
-        )
-    u = union_all(*selects).subquery("u")
+        return union_all(*selects).subquery("u")
+
+    # Rank the groups over the recent weeks only, then read the history of those groups
+    # only (the join to ``top`` filters the mart's rows before they are grouped).
+    recent = weekly(recent_start)
     top = (
-        select(u.c.key)
-        .where(u.c.week >= recent_start)
-        .group_by(u.c.key)
-        .order_by(func.sum(u.c.v).desc(), u.c.key)
+        select(recent.c.key)
+        .group_by(recent.c.key)
+        .order_by(func.sum(recent.c.v).desc(), recent.c.key)
         .limit(limit)
         .subquery("top")
     )
+    u = weekly(start, top)
     return (
         select(u.c.week, u.c.key, u.c.grp.label("group"), func.sum(u.c.v).label("value"))
-        .select_from(u.join(top, top.c.key == u.c.key))
         .group_by(u.c.week, u.c.key, u.c.grp)
         .order_by(u.c.week, u.c.key)
     )
@@ -188,11 +194,21 @@ def track_share_query(f: Filters, scope: Scope) -> Select:
     """How many tracks of the slice fall in each 5-point bin of artificial share over the
     last 13 weeks (tracks with artificial streams only): bin_start, tracks.
 
-    Reads the streams fact (a track's share needs the track grain), always aggregated.
+    A track's share needs the track grain: mart_weekly_track (all markets, whole weeks)
+    answers it unless markets or regions are filtered; then the streams fact does, always
+    aggregated in the warehouse.
     """
     start, end = recent_window(f)
+    if not (f.markets or f.regions) and whole_weeks(start, end):
+        return _share_bins(_per_track_shares(s.mart_weekly_track, start, end, f, scope))
     fs, t, lab = s.fact_streams_daily, s.dim_track, s.dim_label
-    cols = [fs.c.track_id, fs.c.market_id, fs.c.streams, fs.c.true_artificial_streams]
+    cols = [
+        fs.c.date_key,
+        fs.c.track_id,
+        fs.c.market_id,
+        fs.c.streams,
+        fs.c.true_artificial_streams,
+    ]
     source = fs
     # Join the catalogue only when a label / distributor filter or scope needs it: on the
     # full fact that join costs more than the aggregation itself.
@@ -202,19 +218,32 @@ def track_share_query(f: Filters, scope: Scope) -> Select:
     if needs_catalogue:
         cols += [t.c.label_id, lab.c.distributor_id]
         source = fs.join(t, t.c.track_id == fs.c.track_id).join(lab, lab.c.label_id == t.c.label_id)
-    src = select(*cols).select_from(source).where(fs.c.date_key.between(start, end)).subquery("src")
+    src = select(*cols).select_from(source).subquery("src")
+    return _share_bins(_per_track_shares(src, start, end, f, scope))
+
+
+def _per_track_shares(src, start: date, end: date, f: Filters, scope: Scope):
+    """track_id, share (artificial / all streams) of the tracks with artificial streams in
+    [start, end], from any source with the stream columns and the slice keys."""
     streams = func.sum(src.c.streams)
     artificial = func.sum(src.c.true_artificial_streams)
-    per_track = (
+    return (
         select(
             src.c.track_id,
             (cast(artificial, Double) / cast(streams, Double)).label("share"),
         )
-        .where(slice_predicate(src, f, attribution=False), scope_predicate(src, scope))
+        .where(
+            src.c.date_key.between(start, end),
+            slice_predicate(src, f, attribution=False),
+            scope_predicate(src, scope),
+        )
         .group_by(src.c.track_id)
         .having(streams > 0, artificial > 0)
         .subquery("per_track")
     )
+
+
+def _share_bins(per_track) -> Select:
     bins = select(
         func.least(func.floor(per_track.c.share * SHARE_BINS), SHARE_BINS - 1).label("bin_no")
     ).subquery("bins")

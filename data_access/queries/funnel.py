@@ -2,23 +2,20 @@
 appeal -> upheld, per detector (precision, time to detect / validate) and recall.
 
 Detections are dated by their detection day. Stage counts, streams and money come from
-mart_daily_detection; percentiles need the facts (fact_detection + fact_review), read
-aggregated per detector only.
+mart_daily_detection; percentiles need one row per detection: mart_detection_latency,
+read aggregated per detector only.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Select, case, select
+from sqlalchemy import Select, select
 
 from data_access import schema as s
-from data_access.dialect import hours_between, percentile, trunc_date
+from data_access.dialect import percentile, trunc_date
 from data_access.filters import Filters
 from data_access.queries.common import (
     attribution_predicate,
     fraud_mart,
-    scope_predicate,
-    slice_predicate,
-    ts_period,
     where,
 )
 from data_access.queries.measures import sum_if, total
@@ -58,55 +55,22 @@ def detector_counts_query(f: Filters, scope: Scope) -> Select:
     )
 
 
-def _detections():
-    """fact_detection with its review and the label's distributor (so every filter applies)."""
-    d, r, lab = s.fact_detection, s.fact_review, s.dim_label
-    return (
-        select(
-            d.c.detection_id,
-            d.c.detected_at,
-            d.c.activity_started_at,
-            d.c.detector_id,
-            d.c.typology_id,
-            d.c.market_id,
-            d.c.label_id,
-            lab.c.distributor_id,
-            r.c.queued_at,
-            r.c.decided_at,
-            r.c.outcome,
-        )
-        .select_from(
-            d.join(r, r.c.detection_id == d.c.detection_id).join(
-                lab, lab.c.label_id == d.c.label_id
-            )
-        )
-        .subquery("det")
-    )
-
-
 def detector_latency_query(f: Filters, scope: Scope) -> Select:
     """Per detector: median and p90 hours to detect (activity start -> detection) and to
-    validate (queued -> decided; decided reviews only)."""
-    x = _detections()
-    dim = s.dim_detector
-    detect_h = hours_between(x.c.activity_started_at, x.c.detected_at)
-    decided = x.c.outcome != "pending"
-    validate_h = case((decided, hours_between(x.c.queued_at, x.c.decided_at)))
+    validate (queued -> decided; decided reviews only), from mart_detection_latency (one row
+    per detection, its latencies computed at build time)."""
+    x, dim = s.mart_detection_latency, s.dim_detector
     return (
         select(
             dim.c.detector_id,
             dim.c.name.label("detector"),
-            percentile(detect_h, 0.5).label("ttd_median_h"),
-            percentile(detect_h, 0.9).label("ttd_p90_h"),
-            percentile(validate_h, 0.5).label("ttv_median_h"),
-            percentile(validate_h, 0.9).label("ttv_p90_h"),
+            percentile(x.c.hours_to_detect, 0.5).label("ttd_median_h"),
+            percentile(x.c.hours_to_detect, 0.9).label("ttd_p90_h"),
+            percentile(x.c.hours_to_validate, 0.5).label("ttv_median_h"),
+            percentile(x.c.hours_to_validate, 0.9).label("ttv_p90_h"),
         )
         .select_from(x.join(dim, dim.c.detector_id == x.c.detector_id))
-        .where(
-            ts_period(x.c.detected_at, f.start, f.end),
-            slice_predicate(x, f),
-            scope_predicate(x, scope),
-        )
+        .where(where(x, f, scope))
         .group_by(dim.c.detector_id, dim.c.name)
         .order_by(dim.c.detector_id)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from data_access.queries.health import KINDS
 from data_access.scope import Scope
 from tests.support.apptest import assert_clean, run_app, screen_text
 from tests.support.corrupt_warehouse import EXPECTED_FAILURES, build_unenforced_duckdb, corrupt
@@ -33,13 +34,22 @@ def test_all_checks_pass_on_the_demo_warehouse(monkeypatch, duck_url):
     assert any("do not apply on this page" in c.value for c in at.caption)
     tables = [d.value for d in at.dataframe]
     stats = next(t for t in tables if "table" in t.columns)
-    assert len(stats) == 23 and stats["rows"].gt(0).all()
+    assert len(stats) == len(KINDS) and stats["rows"].gt(0).all()
     checks = next(t for t in tables if "check" in t.columns)
     assert set(checks["status"]) == {"pass"}
 
 
-def test_a_corrupted_warehouse_fails_loudly(monkeypatch, corrupt_url):
+def test_the_default_window_checks_the_last_week_of_data(monkeypatch, corrupt_url):
+    # The corruption is older than a week: the default window does not see it, and says
+    # which rows it covered.
     at = run_app(monkeypatch, corrupt_url, page=PAGE)
+    assert_clean(at)
+    assert not at.error
+    assert any("rows dated from 23 Nov 2026" in c.value for c in at.caption)
+
+
+def test_a_corrupted_warehouse_fails_loudly(monkeypatch, corrupt_url):
+    at = run_app(monkeypatch, corrupt_url, page=PAGE, params={"health_window": "Full history"})
     assert_clean(at)
     assert len(at.error) == len(EXPECTED_FAILURES)
     errors = "\n".join(e.value for e in at.error)
