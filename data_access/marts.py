@@ -30,7 +30,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.schema import CreateTable
 
 from data_access import schema as s
-from data_access.dialect import as_date, hours_between, trunc_date
+from data_access.dialect import as_date, hours_between, true, trunc_date
 
 
 def _sum_if(cond, value=None):
@@ -232,11 +232,16 @@ def weekly_label_fraud_select() -> Select:
     return select(week, *keys, *measures).group_by(week, *keys)
 
 
-def weekly_track_select() -> Select:
-    """Streams and estimated artificial streams per ISO week and track (all markets)."""
-    f, t, lab = s.fact_streams_daily, s.dim_track, s.dim_label
+def track_13w_select() -> Select:
+    """Per week and track: streams and estimated artificial streams over the 13 ISO weeks
+    ending with that week (all markets), for tracks with streams in them.
+
+    Portable SQL: the weekly sums per track, densified over every week of the data (so a
+    window still counts a track that was silent in its last week), then a ROWS window of
+    13 weeks per track."""
+    f, t, lab, d = s.fact_streams_daily, s.dim_track, s.dim_label, s.dim_date
     week = trunc_date("week", f.c.date_key)
-    per_track = (
+    weekly = (
         select(
             week.label("week"),
             f.c.track_id,
@@ -244,19 +249,54 @@ def weekly_track_select() -> Select:
             func.sum(f.c.true_artificial_streams).label("artificial"),
         )
         .group_by(week, f.c.track_id)
-        .subquery("per_track")
+        .subquery("weekly")
     )
-    return select(
-        per_track.c.week,
-        per_track.c.track_id,
-        t.c.label_id,
-        lab.c.distributor_id,
-        per_track.c.streams,
-        per_track.c.artificial,
-    ).select_from(
-        per_track.join(t, t.c.track_id == per_track.c.track_id).join(
-            lab, lab.c.label_id == t.c.label_id
+    first = select(func.min(f.c.date_key)).scalar_subquery()
+    last = select(func.max(f.c.date_key)).scalar_subquery()
+    dweek = trunc_date("week", d.c.date_key)
+    weeks = (
+        select(dweek.label("week"))
+        .where(d.c.date_key.between(first, last))
+        .group_by(dweek)
+        .subquery("weeks")
+    )
+    active = select(weekly.c.track_id).group_by(weekly.c.track_id).subquery("active")
+    dense = (
+        select(weeks.c.week, active.c.track_id)
+        .select_from(weeks.join(active, true()))
+        .subquery("dense")
+    )
+    frame = {"partition_by": dense.c.track_id, "order_by": dense.c.week}
+    window = (-(s.TRACK_WINDOW_WEEKS - 1), 0)
+    rolling = (
+        select(
+            dense.c.week,
+            dense.c.track_id,
+            func.sum(func.coalesce(weekly.c.streams, 0)).over(**frame, rows=window).label("n"),
+            func.sum(func.coalesce(weekly.c.artificial, 0)).over(**frame, rows=window).label("a"),
         )
+        .select_from(
+            dense.outerjoin(
+                weekly, and_(weekly.c.week == dense.c.week, weekly.c.track_id == dense.c.track_id)
+            )
+        )
+        .subquery("rolling")
+    )
+    return (
+        select(
+            rolling.c.week,
+            rolling.c.track_id,
+            t.c.label_id,
+            lab.c.distributor_id,
+            rolling.c.n,
+            rolling.c.a,
+        )
+        .select_from(
+            rolling.join(t, t.c.track_id == rolling.c.track_id).join(
+                lab, lab.c.label_id == t.c.label_id
+            )
+        )
+        .where(rolling.c.n > 0)
     )
 
 
@@ -298,7 +338,7 @@ BUILDERS = {
     s.mart_daily_market_fraud: daily_market_fraud_select,
     s.mart_daily_label_fraud: daily_label_fraud_select,
     s.mart_weekly_label_fraud: weekly_label_fraud_select,  # after the daily label rollup
-    s.mart_weekly_track: weekly_track_select,
+    s.mart_track_13w: track_13w_select,
     s.mart_appeal: appeal_select,
     s.mart_detection_latency: detection_latency_select,
 }

@@ -420,18 +420,21 @@ mart_weekly_label_fraud = _fraud_rollup(
     Column("distributor_id", Integer, nullable=False),
 )
 
-# Per track and ISO week, all markets: the track grain the artificial-share distribution
-# needs, ~6x fewer rows than the stream fact, with the catalogue keys denormalised so label
-# and distributor filters need no join.
-mart_weekly_track = Table(
-    "mart_weekly_track",
+# Per track, all markets, the 13 ISO weeks ending with the week of ``date_key`` (a Monday):
+# the track grain the artificial-share distribution needs ("the last 13 complete weeks"),
+# one row per track with streams in those weeks, so a query reads one week's rows (as many
+# as active tracks) instead of 13 weeks of the stream fact. Catalogue keys are denormalised
+# so label and distributor filters need no join.
+TRACK_WINDOW_WEEKS = 13
+mart_track_13w = Table(
+    "mart_track_13w",
     metadata,
-    Column("date_key", Date, nullable=False, comment="Monday of the ISO week"),
+    Column("date_key", Date, nullable=False, comment="Monday of the window's last ISO week"),
     Column("track_id", Integer, nullable=False),
     Column("label_id", Integer, nullable=False),
     Column("distributor_id", Integer, nullable=False),
-    Column("streams", BigInteger, nullable=False),
-    Column("true_artificial_streams", BigInteger, nullable=False),
+    Column("streams", BigInteger, nullable=False, comment="over the 13 weeks"),
+    Column("true_artificial_streams", BigInteger, nullable=False, comment="over the 13 weeks"),
 )
 
 # One row per appeal, dated by the appealed action's applied day, with the slice keys of the
@@ -489,7 +492,7 @@ MARTS = (
     mart_daily_detection,
     mart_daily_enforcement,
     mart_case_daily,
-    mart_weekly_track,
+    mart_track_13w,
     mart_appeal,
     mart_detection_latency,
 )

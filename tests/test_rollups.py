@@ -139,7 +139,7 @@ def test_weekly_answers_equal_the_daily_marts(warehouse_url, monkeypatch, build)
 )
 def test_track_shares_from_the_weekly_mart_equal_the_fact(warehouse_url, monkeypatch, f, scope):
     routed = run(exposure.track_share_query(f, scope), warehouse_url)
-    assert "mart_weekly_track" in str(exposure.track_share_query(f, scope))
+    assert "mart_track_13w" in str(exposure.track_share_query(f, scope))
     monkeypatch.setattr(exposure, "whole_weeks", lambda *_: False)  # forces the fact
     assert "fact_streams_daily" in str(exposure.track_share_query(f, scope))
     fact = run(exposure.track_share_query(f, scope), warehouse_url)

@@ -31,7 +31,8 @@ from data_access.queries.measures import fee_outstanding, fraud_measures
 from data_access.scope import Scope
 
 HISTORY_WEEKS = 156  # at most three years of weekly history before the origin
-RECENT_WEEKS = 13  # "recent": ranking of groups, scenario inputs
+# "Recent": ranking of groups, scenario inputs, track shares (mart_track_13w holds it).
+RECENT_WEEKS = s.TRACK_WINDOW_WEEKS
 SHARE_BINS = 20  # 5-point bins of a track's artificial share
 
 # Allow-listed split dimensions: name -> (dimension table, key column, filter value, label).
@@ -194,13 +195,26 @@ def track_share_query(f: Filters, scope: Scope) -> Select:
     """How many tracks of the slice fall in each 5-point bin of artificial share over the
     last 13 weeks (tracks with artificial streams only): bin_start, tracks.
 
-    A track's share needs the track grain: mart_weekly_track (all markets, whole weeks)
-    answers it unless markets or regions are filtered; then the streams fact does, always
-    aggregated in the warehouse.
+    A track's share needs the track grain: mart_track_13w (each track's 13-week totals,
+    all markets) answers it in one week's rows unless markets or regions are filtered; then
+    the streams fact does, always aggregated in the warehouse.
     """
     start, end = recent_window(f)
     if not (f.markets or f.regions) and whole_weeks(start, end):
-        return _share_bins(_per_track_shares(s.mart_weekly_track, start, end, f, scope))
+        m = s.mart_track_13w
+        share = cast(m.c.true_artificial_streams, Double) / cast(m.c.streams, Double)
+        per_track = (
+            select(m.c.track_id, share.label("share"))
+            .where(
+                m.c.date_key == end - timedelta(days=6),  # the window's last Monday
+                m.c.streams > 0,
+                m.c.true_artificial_streams > 0,
+                slice_predicate(m, f, attribution=False),
+                scope_predicate(m, scope),
+            )
+            .subquery("per_track")
+        )
+        return _share_bins(per_track)
     fs, t, lab = s.fact_streams_daily, s.dim_track, s.dim_label
     cols = [
         fs.c.date_key,
