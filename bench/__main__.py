@@ -219,48 +219,49 @@ def render(results: dict) -> str:
 
 FINDINGS = """
 - **The daily fraud mart was hardly a rollup at scale.** Its grain (day x market x label x
-  distributor x typology x detector) kept 44% of the stream fact's rows at scale 10
-  (19.7M of 44.2M; 140M of 433M at scale 100), so every Trends / Exposure history query scanned
-  it whole (scale 1: trends 752 ms, exposure 514 ms median before the fix). Fixed with two
-  rollups of it, `mart_daily_market_fraud` (no label: 0.19M rows at scale 10, grows with
-  markets and days, not with the catalogue) and `mart_daily_label_fraud` (no market), and
-  `queries.common.fraud_mart`, which gives each query the smallest table holding the
-  columns it filters and groups by (answers unchanged: tests/test_rollups.py). Scale 1
-  after: trends 112 ms, exposure 107 ms.
-- **Period filters scanned whole tables.** The marts were written in hash-aggregate order;
-  they are now written `ORDER BY date_key`, so DuckDB's zone maps skip row groups outside
-  the period. PostgreSQL (a row store) gets an index on each mart's and the stream fact's
-  `date_key`: without it the Data health gap check timed out at 30 s on scale 1.
-- **Data health scans the facts on purpose** (orphans, negatives, mart-vs-fact sync); it is
-  the one page that grows with the fact table (its loaders are cached for 10 minutes). At
-  scale 100 it belongs in a scheduled job that writes its results to a table.
-- **App memory grows with the data (target missed)** because the embedded DuckDB runs
-  inside the app process and takes 80% of RAM by default. The read-only engine now caps
-  its buffer pool (`FRAUD_DUCKDB_MEMORY_MB`, default 512: scale 10 went from 960 to 792 MB),
-  but RSS still reaches 1.2 GB at scale 100 (DuckDB allocations outside the buffer pool
-  and the 11 GB file's metadata; not profiled further). The app itself is small: against
-  PostgreSQL the same loaders peak at 188 MB, which is what a deployment on a real
-  warehouse sees.
+  distributor x typology x detector) keeps 44% of the stream fact's rows (140M of 433M at
+  scale 100), so every Trends / Exposure history query scanned it whole. Fixed with
+  rollups of it: `mart_daily_market_fraud` (no label; grows with markets and days, not the
+  catalogue), `mart_daily_label_fraud` (no market) and `mart_weekly_label_fraud` (the label
+  rollup per ISO week: 2.8M rows instead of 11.6M at scale 100, for spans of whole weeks),
+  with `queries.common.fraud_mart` giving each query the smallest table holding the columns
+  it filters and groups by (answers unchanged: tests/test_rollups.py).
+- **Top-N splits grouped the whole history before ranking.** The weekly series by label
+  grouped 2-3 years of every label (1.2M groups at scale 100) twice, to rank the last 13
+  weeks and to draw the history. It now ranks over the recent weeks first and reads the
+  history of the top groups only (Trends label split 515 -> ~60 ms at scale 100).
+- **Answers that need a finer grain joined facts at query time.** Appeal measures joined
+  8.4M enforcement actions to the appeals (0.3 s), the Funnel's latency percentiles joined
+  4.9M detections to their reviews (0.3 s), and the track-share histogram grouped 13 weeks
+  of the stream fact by track (0.6-1.4 s). Three pre-joined marts answer them:
+  `mart_appeal` (one row per appeal, dated by its action's applied day), 
+  `mart_detection_latency` (one row per detection with its latencies) and `mart_track_13w`
+  (per week and track, the 13-week totals: the histogram reads one week's rows, 20 ms).
+  A weekly per-track rollup was tried first and was not enough: nearly every track streams
+  every week, so 13 weeks of it were still 9M rows to group.
+- **Period filters scanned whole tables.** The marts are written `ORDER BY date_key`, so
+  DuckDB's zone maps skip row groups outside the period. PostgreSQL (a row store) gets an
+  index on each mart's and the stream fact's `date_key`.
+- **Data health scans the facts on purpose** (orphans, negatives, mart-vs-fact sync). Over
+  the full history that is 13-28 s at scale 100 (`health_full`, reported, not a target).
+  The page now checks the rows dated in the last 7 days of data by default (what a daily
+  load can break), with 28 / 91 days or the full history one click away; dimensions are
+  always checked whole. What remains (~1 s at scale 100) is 61 separate checks, the
+  orphan checks against the 800k-track catalogue the largest.
+- **App memory.** The embedded DuckDB runs inside the app process; its buffer manager is
+  capped by `FRAUD_DUCKDB_MEMORY_MB` (default 512). At scale 100 the cache fills up to the
+  cap, so the process's RSS grows by about the cap; outside DuckDB's buffer manager the app
+  (Python, Streamlit's cache, pandas results) grows by tens of MB from scale 1 to 100. A
+  smaller cap trades RSS for re-reads (256 MB: same page timings within noise at scale 100
+  in a spot check). Against PostgreSQL the app process stays under 200 MB.
 - **Naive baselines on small facts are fast.** Cases and enforcement read facts of
-  thousands to a million rows; pandas answers those in well under a second, so the
-  speed-up there is small. The stream fact is where the naive pattern fails: at scale 10
-  it exceeds a 12 GB address-space cap.
-- **Still over target at scale 100 (profiled per loader, not fixed yet):** Exposure's
-  track-share histogram (~1.4 s: reads 13 weeks of the 433M-row stream fact, ~80M rows,
-  grouped by track; needs a weekly per-track rollup), the label splits of Trends and
-  Exposure (0.7-1.0 s: `mart_daily_label_fraud` has 11.6M rows and the history is 2-3
-  years; a weekly label rollup would cut it ~7x), Enforcement's KPIs and repeat offenders
-  (~1.1 s each: `appeals_query` joins fact_enforcement, 8.4M rows, to fact_detection, 4.9M,
-  and filters on `CAST(applied_at AS DATE)`, which no zone map can prune; an appeals mart
-  by applied date would answer it), Funnel's detector latency (~0.6 s: percentiles need
-  the 4.9M detections' rows). Overview and Cases stay under 100 ms.
-- **Build rate.** The single-pass generator makes ~55k-150k rows/s end to end (the scale-1
-  figure above is a build reused from before the Arrow change, on a busy machine; generation
-  was ~60% Python-object string and nullable-int conversion: now built in Arrow, 20x
-  faster, output byte-identical). Scales above 2 are sharded across worker processes;
-  there the parent's DuckDB append (pandas scan, DECIMAL cast) is the bottleneck and the
-  two generator workers idle ~70%: appending Arrow tables or Parquet files produced by
-  the workers is the next step. The 2M rows/s target is not reached on this machine.
+  thousands to a few million rows; pandas answers those in seconds, so the speed-up there
+  is the smallest. The stream fact is where the naive pattern fails: at scale 10 it exceeds
+  a 12 GB address-space cap.
+- **Build rate.** Generation is vectorised (Arrow strings, byte-identical output); scales
+  above 2 are generated in shards by worker processes that hand the facts over as Parquet
+  files, which the warehouse appends with one `INSERT ... SELECT ... FROM read_parquet`
+  per table. The marts are part of the build time.
 """
 
 
