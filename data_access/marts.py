@@ -236,9 +236,9 @@ def track_13w_select() -> Select:
     """Per week and track: streams and estimated artificial streams over the 13 ISO weeks
     ending with that week (all markets), for tracks with streams in them.
 
-    Portable SQL: the weekly sums per track, densified over every week of the data (so a
-    window still counts a track that was silent in its last week), then a ROWS window of
-    13 weeks per track."""
+    Portable SQL: the weekly sums per track, densified over every week of the data and every
+    track of the catalogue (so a window still counts a track that was silent in its last
+    week), then a ROWS window of 13 weeks per track."""
     f, t, lab, d = s.fact_streams_daily, s.dim_track, s.dim_label, s.dim_date
     week = trunc_date("week", f.c.date_key)
     weekly = (
@@ -260,10 +260,9 @@ def track_13w_select() -> Select:
         .group_by(dweek)
         .subquery("weeks")
     )
-    active = select(weekly.c.track_id).group_by(weekly.c.track_id).subquery("active")
     dense = (
-        select(weeks.c.week, active.c.track_id)
-        .select_from(weeks.join(active, true()))
+        select(weeks.c.week, t.c.track_id, t.c.label_id, lab.c.distributor_id)
+        .select_from(weeks.join(t, true()).join(lab, lab.c.label_id == t.c.label_id))
         .subquery("dense")
     )
     frame = {"partition_by": dense.c.track_id, "order_by": dense.c.week}
@@ -272,6 +271,8 @@ def track_13w_select() -> Select:
         select(
             dense.c.week,
             dense.c.track_id,
+            dense.c.label_id,
+            dense.c.distributor_id,
             func.sum(func.coalesce(weekly.c.streams, 0)).over(**frame, rows=window).label("n"),
             func.sum(func.coalesce(weekly.c.artificial, 0)).over(**frame, rows=window).label("a"),
         )
@@ -282,22 +283,7 @@ def track_13w_select() -> Select:
         )
         .subquery("rolling")
     )
-    return (
-        select(
-            rolling.c.week,
-            rolling.c.track_id,
-            t.c.label_id,
-            lab.c.distributor_id,
-            rolling.c.n,
-            rolling.c.a,
-        )
-        .select_from(
-            rolling.join(t, t.c.track_id == rolling.c.track_id).join(
-                lab, lab.c.label_id == t.c.label_id
-            )
-        )
-        .where(rolling.c.n > 0)
-    )
+    return select(*rolling.c).where(rolling.c.n > 0)
 
 
 def appeal_select() -> Select:

@@ -61,6 +61,20 @@ SHARD_THRESHOLD = 2.0  # scales above this are sharded
 SHARD_SCALE = 1.0  # the largest shard (rows and memory of one scale-1 warehouse)
 DUCKDB_MEMORY_GB = float(os.environ.get("FRAUD_BUILD_MEMORY_GB", "6"))
 
+
+def _marts_memory_gb() -> int:
+    """DuckDB's memory for the marts build, once the generator workers are done: 60% of RAM
+    (at least the load's limit), or FRAUD_BUILD_MARTS_MEMORY_GB. The per-track window mart
+    sorts every (week, track) pair: at scale 100 that needs more than the load's 6 GB."""
+    if "FRAUD_BUILD_MARTS_MEMORY_GB" in os.environ:
+        return int(float(os.environ["FRAUD_BUILD_MARTS_MEMORY_GB"]))
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    except (ValueError, OSError, AttributeError):
+        ram = 0
+    return int(max(DUCKDB_MEMORY_GB, 0.6 * ram))
+
+
 # Id columns and the entity whose range they belong to.
 _ENTITY = {
     "distributor_id": "distributor",
@@ -312,6 +326,8 @@ def build_sharded(
                 # The marts are written in date order on purpose (data_access.marts).
                 conn.exec_driver_sql("SET preserve_insertion_order = true")
                 conn.exec_driver_sql("RESET disabled_compression_methods")
+                # An int of ours, never input (SET takes no bound parameters).
+                conn.exec_driver_sql("SET memory_limit = '" + str(_marts_memory_gb()) + "GB'")
                 conn.commit()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
