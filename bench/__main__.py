@@ -234,7 +234,7 @@ FINDINGS = """
   8.4M enforcement actions to the appeals (0.3 s), the Funnel's latency percentiles joined
   4.9M detections to their reviews (0.3 s), and the track-share histogram grouped 13 weeks
   of the stream fact by track (0.6-1.4 s). Three pre-joined marts answer them:
-  `mart_appeal` (one row per appeal, dated by its action's applied day), 
+  `mart_appeal` (one row per appeal, dated by its action's applied day),
   `mart_detection_latency` (one row per detection with its latencies) and `mart_track_13w`
   (per week and track, the 13-week totals: the histogram reads one week's rows, 20 ms).
   A weekly per-track rollup was tried first and was not enough: nearly every track streams
@@ -249,19 +249,33 @@ FINDINGS = """
   always checked whole. What remains (~1 s at scale 100) is 61 separate checks, the
   orphan checks against the 800k-track catalogue the largest.
 - **App memory.** The embedded DuckDB runs inside the app process; its buffer manager is
-  capped by `FRAUD_DUCKDB_MEMORY_MB` (default 512). At scale 100 the cache fills up to the
-  cap, so the process's RSS grows by about the cap; outside DuckDB's buffer manager the app
-  (Python, Streamlit's cache, pandas results) grows by tens of MB from scale 1 to 100. A
-  smaller cap trades RSS for re-reads (256 MB: same page timings within noise at scale 100
-  in a spot check). Against PostgreSQL the app process stays under 200 MB.
+  capped by `FRAUD_DUCKDB_MEMORY_MB` (now 256 MB: at scale 100 the pages answer as fast as
+  with 512 MB, and the peak RSS fell from 1.18 GB to 0.67 GB). The cache fills up to the
+  cap at scale 10 and above, so the process grows by about the cap. The peak here also
+  includes the on-request full-history health scan (`health_full`, same process), whose
+  hash joins over 433M rows allocate outside the buffer manager's accounting. A trace of
+  the default pages alone (spot check, /proc RSS after each loader) put the app outside
+  DuckDB's buffer manager at 240 MB at scale 1 and 283 MB at scale 100 (+43 MB). Against
+  PostgreSQL the app process stays at ~190 MB at scales 1 and 10.
 - **Naive baselines on small facts are fast.** Cases and enforcement read facts of
   thousands to a few million rows; pandas answers those in seconds, so the speed-up there
   is the smallest. The stream fact is where the naive pattern fails: at scale 10 it exceeds
   a 12 GB address-space cap.
-- **Build rate.** Generation is vectorised (Arrow strings, byte-identical output); scales
-  above 2 are generated in shards by worker processes that hand the facts over as Parquet
-  files, which the warehouse appends with one `INSERT ... SELECT ... FROM read_parquet`
-  per table. The marts are part of the build time.
+- **Build rate (target missed: ~1M rows/s).** Generation is vectorised (Arrow strings,
+  byte-identical output); scales above 2 are generated in shards by two worker processes
+  that hand the facts over as Parquet files, which the warehouse appends with one
+  `INSERT ... SELECT ... FROM read_parquet` per table (the parent used to spend most of its
+  time turning pandas strings into Python objects: scale 10 went from 0.61M to 1.0M rows/s
+  end to end). Both cores are now busy during the load; one scale-1 shard costs ~3.5-4 s of
+  CPU to generate, so generation alone caps a 2-core build near 2.2M rows/s even if loading
+  and marts were free, and the marts are ~25% of the build. Reaching 2M needs a cheaper
+  generator (fewer random draws per row), not a faster load.
+- **PostgreSQL** (a row store, one server on the same 2 cores): at scale 10 the analysis
+  pages take 40-330 ms except Exposure (0.8 s: its weekly series read 156 weeks of the
+  label rollup and of `mart_daily_enforcement` by index range) and Data health (5 s, half
+  of it `COUNT(*)` of every table, which a row store answers by scanning; the other half
+  the windowed checks). Loading went from CSV by pandas to Arrow's CSV writer into COPY,
+  with foreign keys added after the load (scale 1: 60 s -> 9 s).
 """
 
 
