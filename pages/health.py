@@ -22,7 +22,7 @@ audit.record_view("health", state.current_filters())
 st.title("Data health")
 if not scope.unrestricted:
     st.info(
-        "Data health is not available for your role: its checks read every row of the "
+        "Data health is not available for your role: its checks read the rows of the whole "
         "warehouse, beyond what your access covers. Ask a dashboard administrator.",
         icon=":material/lock:",
     )
