@@ -31,10 +31,7 @@ from sqlalchemy.schema import CreateTable
 
 from data_access import schema as s
 from data_access.dialect import as_date, hours_between, true, trunc_date
-
-
-def _sum_if(cond, value=None):
-    return func.coalesce(func.sum(case((cond, 1 if value is None else value), else_=0)), 0)
+from data_access.queries.measures import sum_if
 
 
 def daily_fraud_select() -> Select:
@@ -120,15 +117,15 @@ def daily_detection_select() -> Select:
         if cond is None:
             cols += [func.count(), func.sum(streams), func.sum(money)]
         else:
-            cols += [_sum_if(cond), _sum_if(cond, streams), _sum_if(cond, money)]
+            cols += [sum_if(cond), sum_if(cond, streams), sum_if(cond, money)]
     keys = _detection_keys(d, lab)
     return (
         select(
             *keys,
             *cols,
-            _sum_if(r.c.outcome == "false_positive"),
+            sum_if(r.c.outcome == "false_positive"),
             func.sum(hours_between(d.c.activity_started_at, d.c.detected_at)),
-            _sum_if(reviewed, hours_between(r.c.queued_at, r.c.decided_at)),
+            sum_if(reviewed, hours_between(r.c.queued_at, r.c.decided_at)),
         )
         .select_from(
             d.join(r, r.c.detection_id == d.c.detection_id)
@@ -163,11 +160,11 @@ def daily_enforcement_select() -> Select:
         select(
             *keys,
             func.count(),
-            _sum_if(rev),
+            sum_if(rev),
             func.sum(e.c.streams_removed),
             func.sum(e.c.amount_eur),
             func.sum(e.c.recovered_eur),
-            _sum_if(rev, e.c.amount_eur),
+            sum_if(rev, e.c.amount_eur),
         )
         .select_from(e.join(d, d.c.detection_id == e.c.detection_id))
         .group_by(*keys)
@@ -193,11 +190,11 @@ def case_daily_select() -> Select:
         select(
             *keys,
             func.count(),
-            _sum_if(c.c.resolved_at.is_not(None)),
-            _sum_if(c.c.escalated_at.is_not(None)),
-            _sum_if(fr_hours > p.c.first_response_sla_hours),
-            _sum_if(res_hours > p.c.resolution_sla_hours),
-            _sum_if(
+            sum_if(c.c.resolved_at.is_not(None)),
+            sum_if(c.c.escalated_at.is_not(None)),
+            sum_if(fr_hours > p.c.first_response_sla_hours),
+            sum_if(res_hours > p.c.resolution_sla_hours),
+            sum_if(
                 or_(fr_hours > p.c.first_response_sla_hours, res_hours > p.c.resolution_sla_hours)
             ),
             func.sum(c.c.exposure_eur),
@@ -207,10 +204,17 @@ def case_daily_select() -> Select:
     )
 
 
-def _fraud_rollup_select(table) -> Select:
-    """A rollup of mart_daily_fraud onto ``table``'s keys (the same measures, summed)."""
-    m = s.mart_daily_fraud
-    keys = [m.c[c.name] for c in table.columns if c.name in s._FRAUD_KEYS]
+def _fraud_rollup_select(table, source=None) -> Select:
+    """A rollup of ``source`` (default mart_daily_fraud) onto ``table``'s keys, the same
+    measures summed; a ``mart_weekly_*`` table gets the ISO week's Monday as ``date_key``."""
+    m = s.mart_daily_fraud if source is None else source
+    keys = [
+        trunc_date("week", m.c.date_key)
+        if c.name == "date_key" and table.name.startswith("mart_weekly_")
+        else m.c[c.name]
+        for c in table.columns
+        if c.name in s._FRAUD_KEYS
+    ]
     measures = [func.sum(m.c[c.name]) for c in table.columns if c.name not in s._FRAUD_KEYS]
     return select(*keys, *measures).group_by(*keys)
 
@@ -225,11 +229,7 @@ def daily_label_fraud_select() -> Select:
 
 def weekly_label_fraud_select() -> Select:
     """mart_daily_label_fraud summed per ISO week (``date_key`` = the week's Monday)."""
-    m, w = s.mart_daily_label_fraud, s.mart_weekly_label_fraud
-    week = trunc_date("week", m.c.date_key)
-    keys = [m.c[c.name] for c in w.columns if c.name in s._FRAUD_KEYS and c.name != "date_key"]
-    measures = [func.sum(m.c[c.name]) for c in w.columns if c.name not in s._FRAUD_KEYS]
-    return select(week, *keys, *measures).group_by(week, *keys)
+    return _fraud_rollup_select(s.mart_weekly_label_fraud, s.mart_daily_label_fraud)
 
 
 def track_13w_select() -> Select:

@@ -35,17 +35,18 @@ latest = newest(stats)
 # Integrity checks read the rows of facts and marts: by default the last week of data (what
 # a daily load can break, fast at any size); the whole history on request.
 WINDOWS = {"Last 7 days": 7, "Last 28 days": 28, "Last 91 days": 91, "Full history": None}
+DEFAULT_WINDOW = "Last 7 days"
 window = st.segmented_control(
     "Rows checked",
     tuple(WINDOWS),
-    default="Last 7 days",
+    default=DEFAULT_WINDOW,
     key="health_window",
     bind="query-params",
     help="Integrity checks cover the rows of facts and marts dated in this window, counted "
     "back from the newest data. Dimensions are always checked whole. Full history reads "
     "every row of the warehouse: on a large warehouse that takes minutes.",
 )
-window = window if window in WINDOWS else "Last 7 days"
+window = window if window in WINDOWS else DEFAULT_WINDOW
 days = WINDOWS[window]
 since = (latest.date() - timedelta(days=days - 1)) if days and latest is not None else None
 covered = (

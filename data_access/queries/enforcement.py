@@ -176,16 +176,20 @@ def appeals_query(f: Filters, scope: Scope, *, by: str | None = None) -> Select:
     """
     e, et, a = s.mart_daily_enforcement, s.dim_enforcement_type, s.mart_appeal
     if by is None:
-        prev = f.previous()
-        lo, keys = prev.start, {}
-        for t in (e, a):
-            keys[t] = case((t.c.date_key >= f.start, literal("current")), else_=literal("previous"))
-        out_key = "period"
+        lo, out_key = f.previous().start, "period"
+
+        def group(t):
+            return case((t.c.date_key >= f.start, literal("current")), else_=literal("previous"))
     else:
         if by not in OFFENDER_BY:
             raise ValueError(f"cannot split appeals by {by!r}")
         dim, key = OFFENDER_BY[by]
-        lo, keys, out_key = f.start, {e: dim.c.name, a: dim.c.name}, by
+        lo, out_key = f.start, by
+
+        def group(t):
+            return dim.c.name
+
+    k_e, k_a = group(e), group(a)  # one expression each: SELECT and GROUP BY must match
 
     def source(t):
         src = t.join(et, et.c.enforcement_type_id == t.c.enforcement_type_id) if t is e else t
@@ -197,7 +201,7 @@ def appeals_query(f: Filters, scope: Scope, *, by: str | None = None) -> Select:
     zero, none = literal(0), cast(null(), Double)
     actions = (
         select(
-            keys[e].label("k"),
+            k_e.label("k"),
             sum_if(et.c.code.in_(APPEALABLE_TYPE_CODES), e.c.actions).label("appealable_actions"),
             zero.label("appeals"),
             zero.label("decided_appeals"),
@@ -208,11 +212,11 @@ def appeals_query(f: Filters, scope: Scope, *, by: str | None = None) -> Select:
         )
         .select_from(source(e))
         .where(*cond(e))
-        .group_by(keys[e])
+        .group_by(k_e)
     )
     appeals = (
         select(
-            keys[a].label("k"),
+            k_a.label("k"),
             zero.label("appealable_actions"),
             func.count().label("appeals"),
             sum_if(a.c.decide_hours.is_not(None), 1).label("decided_appeals"),
@@ -223,7 +227,7 @@ def appeals_query(f: Filters, scope: Scope, *, by: str | None = None) -> Select:
         )
         .select_from(source(a))
         .where(*cond(a))
-        .group_by(keys[a])
+        .group_by(k_a)
     )
     u = union_all(actions, appeals).subquery("u")
     sums = ("appealable_actions", "appeals", "decided_appeals", "overturned", "restored_eur")

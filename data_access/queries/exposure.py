@@ -216,13 +216,7 @@ def track_share_query(f: Filters, scope: Scope) -> Select:
         )
         return _share_bins(per_track)
     fs, t, lab = s.fact_streams_daily, s.dim_track, s.dim_label
-    cols = [
-        fs.c.date_key,
-        fs.c.track_id,
-        fs.c.market_id,
-        fs.c.streams,
-        fs.c.true_artificial_streams,
-    ]
+    cols = [fs.c.track_id, fs.c.market_id, fs.c.streams, fs.c.true_artificial_streams]
     source = fs
     # Join the catalogue only when a label / distributor filter or scope needs it: on the
     # full fact that join costs more than the aggregation itself.
@@ -232,29 +226,20 @@ def track_share_query(f: Filters, scope: Scope) -> Select:
     if needs_catalogue:
         cols += [t.c.label_id, lab.c.distributor_id]
         source = fs.join(t, t.c.track_id == fs.c.track_id).join(lab, lab.c.label_id == t.c.label_id)
-    src = select(*cols).select_from(source).subquery("src")
-    return _share_bins(_per_track_shares(src, start, end, f, scope))
-
-
-def _per_track_shares(src, start: date, end: date, f: Filters, scope: Scope):
-    """track_id, share (artificial / all streams) of the tracks with artificial streams in
-    [start, end], from any source with the stream columns and the slice keys."""
+    src = select(*cols).select_from(source).where(fs.c.date_key.between(start, end)).subquery("src")
     streams = func.sum(src.c.streams)
     artificial = func.sum(src.c.true_artificial_streams)
-    return (
+    per_track = (
         select(
             src.c.track_id,
             (cast(artificial, Double) / cast(streams, Double)).label("share"),
         )
-        .where(
-            src.c.date_key.between(start, end),
-            slice_predicate(src, f, attribution=False),
-            scope_predicate(src, scope),
-        )
+        .where(slice_predicate(src, f, attribution=False), scope_predicate(src, scope))
         .group_by(src.c.track_id)
         .having(streams > 0, artificial > 0)
         .subquery("per_track")
     )
+    return _share_bins(per_track)
 
 
 def _share_bins(per_track) -> Select:

@@ -17,7 +17,8 @@ def total(value) -> ColumnElement:
     return func.coalesce(func.sum(value), 0)
 
 
-def sum_if(cond, value) -> ColumnElement:
+def sum_if(cond, value=1) -> ColumnElement:
+    """SUM of ``value`` over the rows where ``cond`` holds (a count by default), 0 over none."""
     return func.coalesce(func.sum(case((cond, value), else_=0)), 0)
 
 
