@@ -13,32 +13,28 @@ from ui import identity, render, state
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 st.set_page_config(page_title="Fraud insights", page_icon=":material/shield:", layout="wide")
 
+# (file in app_pages/, title, icon, url_path): the page files live in app_pages/, not pages/,
+# so Streamlit never falls back to its legacy pages/ mode (a deep link as the first request).
+_PAGES = (
+    ("overview", "Overview", "dashboard", ""),
+    ("trends", "Fraud trends", "trending_up", "trends"),
+    ("funnel", "Funnel", "filter_alt", "funnel"),
+    ("enforcement", "Enforcement", "gavel", "enforcement"),
+    ("cases", "Cases & escalations", "assignment_late", "cases"),
+    ("exposure", "Exposure", "query_stats", "exposure"),
+    ("deck", "Deck builder", "slideshow", "deck"),
+    ("health", "Data health", "health_and_safety", "health"),
+    ("audit", "Audit", "policy", "audit"),
+)
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
     st.Page(
-        "pages/trends.py", title="Fraud trends", icon=":material/trending_up:", url_path="trends"
-    ),
-    st.Page("pages/funnel.py", title="Funnel", icon=":material/filter_alt:", url_path="funnel"),
-    st.Page(
-        "pages/enforcement.py", title="Enforcement", icon=":material/gavel:", url_path="enforcement"
-    ),
-    st.Page(
-        "pages/cases.py",
-        title="Cases & escalations",
-        icon=":material/assignment_late:",
-        url_path="cases",
-    ),
-    st.Page(
-        "pages/exposure.py", title="Exposure", icon=":material/query_stats:", url_path="exposure"
-    ),
-    st.Page("pages/deck.py", title="Deck builder", icon=":material/slideshow:", url_path="deck"),
-    st.Page(
-        "pages/health.py",
-        title="Data health",
-        icon=":material/health_and_safety:",
-        url_path="health",
-    ),
-    st.Page("pages/audit.py", title="Audit", icon=":material/policy:", url_path="audit"),
+        f"app_pages/{slug}.py",
+        title=title,
+        icon=f":material/{icon}:",
+        url_path=path or None,
+        default=not path,
+    )
+    for slug, title, icon, path in _PAGES
 ]
 
 # Who is looking decides which pages exist for them; role "none" runs no query at all.

@@ -90,12 +90,12 @@ def test_missing_table_message_other_pages_work_and_retry_recovers(
     assert_clean(at)
     assert any("missing from the warehouse" in e.value and "Reference" in e.value for e in at.error)
     # Another page that does not need the table keeps working in the same session.
-    at.switch_page("pages/trends.py").run()
+    at.switch_page("app_pages/trends.py").run()
     assert_clean(at)
     assert not at.error and [m for m in at.metric if m.label == "Detected artificial streams"]
 
     # Fix the configuration (a warehouse with the mart), click Retry: data, no restart.
-    at.switch_page("pages/overview.py").run()
+    at.switch_page("app_pages/overview.py").run()
     assert at.error
     monkeypatch.setenv("FRAUD_WAREHOUSE_URL", duck_url)
     next(b for b in at.button if b.label == "Retry").click().run()
@@ -133,9 +133,9 @@ def corrupt_url(demo_frames, tmp_path_factory) -> str:
 @pytest.mark.parametrize(
     "page, headline",
     [
-        ("pages/overview.py", "Streams"),
-        ("pages/cases.py", "Open cases"),
-        ("pages/health.py", "Checks failing"),
+        ("app_pages/overview.py", "Streams"),
+        ("app_pages/cases.py", "Open cases"),
+        ("app_pages/health.py", "Checks failing"),
     ],
 )
 def test_malformed_rows_pages_render_and_health_flags_them(

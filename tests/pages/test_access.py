@@ -149,7 +149,7 @@ def test_partner_without_money_sees_no_money(monkeypatch, duck_url):
 
 def test_viewer_sees_no_export_buttons(monkeypatch, duck_url):
     _as(monkeypatch, VIEWER)
-    at = run_app(monkeypatch, duck_url, page="pages/overview.py")
+    at = run_app(monkeypatch, duck_url, page="app_pages/overview.py")
     assert_clean(at)
     assert [m for m in at.metric if m.label == "Streams"]
     assert len(at.get("popover")) == 0  # the Export menus
@@ -176,7 +176,7 @@ def test_no_money_viewer_sees_no_money_tiles(monkeypatch, duck_url, tmp_path):
     assert {"enforcement", "exposure"}.isdisjoint(_nav(at))
     # The other pages of the role render without money too.
     for page in ("trends", "funnel", "cases"):
-        at.switch_page(f"pages/{page}.py").run()
+        at.switch_page(f"app_pages/{page}.py").run()
         assert_clean(at)
         assert at.metric and not MONEY_VALUE.search(screen_text(at)), page
         for df in at.dataframe:
@@ -191,7 +191,7 @@ def test_every_page_records_a_view(monkeypatch, duck_url, tmp_path):
     _as(monkeypatch, LEAD)
     at = run_app(monkeypatch, duck_url)
     for slug in ("cases", "health", "audit"):
-        at.switch_page(f"pages/{slug}.py")
+        at.switch_page(f"app_pages/{slug}.py")
         at.run()
         assert_clean(at)
     events = audit.load_events(url=url)

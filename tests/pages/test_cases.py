@@ -12,7 +12,7 @@ from data_access.scope import Scope
 from tests.support.apptest import assert_clean, run_app, screen_text
 from tests.test_queries_cases import busy_day
 
-PAGE = "pages/cases.py"
+PAGE = "app_pages/cases.py"
 WHOLE = ["2024-12-02", "2026-11-29"]
 
 

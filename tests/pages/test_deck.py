@@ -8,7 +8,7 @@ from datetime import date
 from charts import views
 from tests.support.apptest import assert_clean, run_app, screen_text
 
-PAGE = "pages/deck.py"
+PAGE = "app_pages/deck.py"
 TREND = views.get("overview.trend").name
 SANKEY = views.get("funnel.sankey").name
 
@@ -59,7 +59,7 @@ def test_views_in_the_url_reproduce_the_deck(monkeypatch, duck_url):
 
 
 def test_add_to_deck_button_saves_the_view(monkeypatch, duck_url):
-    at = run_app(monkeypatch, duck_url, page="pages/overview.py", params={"market": "SE"})
+    at = run_app(monkeypatch, duck_url, page="app_pages/overview.py", params={"market": "SE"})
     button = at.button(key="overview_trend_deck")
     button.click()
     at.run()

@@ -8,7 +8,7 @@ import pytest
 from tests.support.apptest import assert_clean, run_app, screen_text
 from ui.render import NO_DATA
 
-PAGE = "pages/enforcement.py"
+PAGE = "app_pages/enforcement.py"
 WIDE = ["2025-06-01", "2026-11-29"]
 TITLE = "Enforcement outcomes"
 TILES = (

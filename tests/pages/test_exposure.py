@@ -8,7 +8,7 @@ import pytest
 
 from tests.support.apptest import assert_clean, run_app, screen_text
 
-PAGE = "pages/exposure.py"
+PAGE = "app_pages/exposure.py"
 HEADLINE = "Forecast exposure, next {} weeks"
 SCENARIO = "Forecast under the scenario, next {} weeks"
 

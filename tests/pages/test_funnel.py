@@ -8,7 +8,7 @@ import pytest
 from tests.support.apptest import assert_clean, run_app, screen_text
 from ui.render import NO_DATA
 
-PAGE = "pages/funnel.py"
+PAGE = "app_pages/funnel.py"
 WIDE = ["2025-06-01", "2026-11-29"]
 TITLE = "Detection → validation → enforcement"
 

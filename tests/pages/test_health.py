@@ -10,7 +10,7 @@ from data_access.scope import Scope
 from tests.support.apptest import assert_clean, run_app, screen_text
 from tests.support.corrupt_warehouse import EXPECTED_FAILURES, build_unenforced_duckdb, corrupt
 
-PAGE = "pages/health.py"
+PAGE = "app_pages/health.py"
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import pytest
 
 from tests.support.apptest import assert_clean, run_app, screen_text
 
-PAGE = "pages/overview.py"
+PAGE = "app_pages/overview.py"
 
 
 def test_default_view_shows_tiles_and_charts(monkeypatch, duck_url):

@@ -13,7 +13,7 @@ import pytest
 from tests.support.apptest import assert_clean, run_app, screen_text
 from ui import drill
 
-PAGE = "pages/trends.py"
+PAGE = "app_pages/trends.py"
 BUSY = ["2025-03-03", "2025-06-01"]  # 13 weeks with campaigns; the previous 13 have data
 TILES = (
     "Detected artificial streams",

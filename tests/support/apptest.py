@@ -30,7 +30,7 @@ def run_app(
     params: dict[str, str | list[str]] | None = None,
     timeout: float = 60,
 ) -> AppTest:
-    """Run app.py against the warehouse at ``url``, on ``page`` (e.g. 'pages/trends.py')."""
+    """Run app.py against the warehouse at ``url``, on ``page`` (e.g. 'app_pages/trends.py')."""
     monkeypatch.setenv("FRAUD_WAREHOUSE_URL", url)
     at = AppTest.from_file(str(APP), default_timeout=timeout)
     for key, value in (params or {}).items():
