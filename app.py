@@ -8,24 +8,14 @@ import streamlit as st
 
 from data_access.loaders.base import WarehouseError
 from data_access.settings import describe_url, resolve_url
+from reports.pages import PAGES as REPORT_PAGES
 from ui import identity, render, state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 st.set_page_config(page_title="Fraud insights", page_icon=":material/shield:", layout="wide")
 
-# (file in app_pages/, title, icon, url_path): the page files live in app_pages/, not pages/,
-# so Streamlit never falls back to its legacy pages/ mode (a deep link as the first request).
-_PAGES = (
-    ("overview", "Overview", "dashboard", ""),
-    ("trends", "Fraud trends", "trending_up", "trends"),
-    ("funnel", "Funnel", "filter_alt", "funnel"),
-    ("enforcement", "Enforcement", "gavel", "enforcement"),
-    ("cases", "Cases & escalations", "assignment_late", "cases"),
-    ("exposure", "Exposure", "query_stats", "exposure"),
-    ("deck", "Deck builder", "slideshow", "deck"),
-    ("health", "Data health", "health_and_safety", "health"),
-    ("audit", "Audit", "policy", "audit"),
-)
+# The page files live in app_pages/, not pages/, so Streamlit never falls back to its legacy
+# pages/ mode (a deep link as the first request after a start opened in it).
 PAGES = [
     st.Page(
         f"app_pages/{slug}.py",
@@ -34,7 +24,7 @@ PAGES = [
         url_path=path or None,
         default=not path,
     )
-    for slug, title, icon, path in _PAGES
+    for slug, title, icon, path in REPORT_PAGES
 ]
 
 # Who is looking decides which pages exist for them; role "none" runs no query at all.

@@ -8,14 +8,12 @@ import streamlit as st
 
 from analytics.metrics import METRICS
 from data_access import audit as store
-from ui import audit, exports, render, state
-from ui.identity import access_guard, current_scope
+from ui import exports, render
+from ui.page import start_page
 
-access_guard("audit")
-scope = current_scope()
-f = state.current_filters()
-opts = state.options()
-audit.record_view("audit", f)
+ctx = start_page("audit")
+scope = ctx.scope
+f, opts = ctx.filters, ctx.options
 
 ALL = "all"
 EARLIEST = date(2020, 1, 1)
@@ -119,6 +117,5 @@ exports.render(
             "Page": page or ALL,
         },
     ),
-    f,
-    opts,
+    ctx,
 )

@@ -11,12 +11,7 @@ import streamlit as st
 from analytics import cases as kpi
 from analytics.metrics import METRICS, Tile
 from charts.cases import (
-    WEEK_FIELD,
-    backlog_age_chart,
-    backlog_team_chart,
-    escalation_sankey_chart,
     response_time_chart,
-    sla_breach_chart,
 )
 from data_access.loaders.cases import (
     load_case_backlog,
@@ -26,14 +21,17 @@ from data_access.loaders.cases import (
     load_case_sla_weekly,
     load_escalation_flows,
 )
-from data_access.loaders.options import load_events
 from data_access.queries.cases import PAGE_SIZES, SORT_KEYS
+from reports import cases as views
 from ui import drill, exports, render
 from ui.page import start_page
+from ui.view import show
 
 WEEK_CHART = "cases_week_chart"
 
-scope, f, opts, context = start_page("cases")
+ctx = start_page("cases")
+scope, f, opts, context = ctx.scope, ctx.filters, ctx.options, ctx.context
+backlog_age, backlog_team, sla_weekly, escalations = views.VIEWS
 
 st.title("Cases & escalations")
 st.caption(f"{context} · backlog as of the end of {f.end:%d %b %Y}")
@@ -66,6 +64,7 @@ render.tiles(
         Tile(METRICS["cases_opened"], float(total), nan),
         Tile(METRICS["sla_breach_rate"], kpi.period_breach_rate(weekly), nan),
     ],
+    scope,
     columns=4,
 )
 
@@ -76,27 +75,10 @@ if backlog.empty:
     st.info(f"No case was open at the end of {f.end:%d %b %Y}.", icon=":material/task_alt:")
 else:
     left, right = st.columns(2)
-    for col, name, builder, heading in (
-        (left, "age", backlog_age_chart, "Open backlog by age and priority"),
-        (right, "team", backlog_team_chart, "Open backlog by owner team"),
-    ):
-        with col:
-            backlog_fig = builder(backlog, subtitle=context)
-            render.altair(backlog_fig, width="stretch")
-            exports.render(
-                exports.ChartExport(
-                    key=f"cases_backlog_{name}",
-                    page="cases",
-                    title=heading,
-                    data=backlog,
-                    chart=backlog_fig,
-                    metrics=("open_cases", "backlog_exposure_eur", "case_age_h"),
-                    money=("exposure_eur",),
-                    view=f"cases.backlog_{name}",
-                ),
-                f,
-                opts,
-            )
+    with left:
+        show(backlog_age, ctx)
+    with right:
+        show(backlog_team, ctx)
 
 # --- response and resolution times ---------------------------------------------------------
 st.subheader("Time to first response and to resolution")
@@ -172,8 +154,7 @@ else:
                     ),
                     percent=("first_response_compliance", "resolution_compliance"),
                 ),
-                f,
-                opts,
+                ctx,
             )
 
 # --- SLA breach rate over time -------------------------------------------------------------
@@ -182,60 +163,16 @@ st.caption(
     f"{METRICS['sla_breach_rate'].definition} {METRICS['first_response_breach_rate'].definition} "
     f"{METRICS['resolution_breach_rate'].definition} Click a week to narrow the period to it."
 )
-events = render.load(load_events)
 if weekly.empty:
     st.info("No case was opened in this period.", icon=":material/filter_list_off:")
 else:
-    sla_fig = sla_breach_chart(weekly, events=events, subtitle=context, selectable=True)
-    render.altair(
-        sla_fig,
-        on_select=drill.pick(WEEK_CHART, WEEK_FIELD, "week"),
-        key=WEEK_CHART,
-        width="stretch",
-    )
-    exports.render(
-        exports.ChartExport(
-            key="cases_sla_weekly",
-            page="cases",
-            title="SLA breach rate of cases opened, per week",
-            data=weekly if money else weekly.drop(columns=["exposure_eur"], errors="ignore"),
-            chart=sla_fig,
-            metrics=(
-                "cases_opened",
-                "sla_breach_rate",
-                "first_response_breach_rate",
-                "resolution_breach_rate",
-            ),
-            money=("exposure_eur",),
-            percent=("sla_breach_rate", "first_response_breach_rate", "resolution_breach_rate"),
-            view="cases.sla_weekly",
-        ),
-        f,
-        opts,
-    )
+    show(sla_weekly, ctx)
 
 # --- escalation flows ----------------------------------------------------------------------
 st.subheader("Escalations between teams")
 st.caption(METRICS["handoffs"].definition)
+show(escalations, ctx)
 flows = render.load(load_escalation_flows, scope, f)
-if not money:
-    flows = flows.drop(columns=["exposure_eur"], errors="ignore")
-escalation_fig = escalation_sankey_chart(flows, subtitle=context)
-st.plotly_chart(escalation_fig, width="stretch")
-exports.render(
-    exports.ChartExport(
-        key="cases_escalations",
-        page="cases",
-        title="Escalations between teams",
-        data=flows,
-        figure=escalation_fig,
-        metrics=("handoffs",),
-        money=("exposure_eur",),
-        view="cases.escalations",
-    ),
-    f,
-    opts,
-)
 if not flows.empty:
     st.dataframe(
         flows.rename(
@@ -338,6 +275,5 @@ with rows_slot.container():
             money=("exposure_eur",),
             extra={"Sort": f"{sort} {direction}", "Page": f"{page} of {pages}"},
         ),
-        f,
-        opts,
+        ctx,
     )

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 import pandas as pd
 import streamlit as st
 
-from charts import export, views
+import reports as views
+from charts import export
 from charts.deck import DEFAULT_BASE_URL
 from data_access.filters import Filters, context_line
 from data_access.settings import resolve_url
@@ -17,7 +18,8 @@ from ui import audit, exports, render
 from ui.page import start_page
 
 PAGE = "deck"
-scope, f, opts, context = start_page(PAGE)
+ctx = start_page(PAGE)
+scope, f, opts, context = ctx.scope, ctx.filters, ctx.options, ctx.context
 
 st.title("Deck builder")
 st.caption(
@@ -177,6 +179,7 @@ st.download_button(
             scope=scope,
             opts=opts,
         ),
+        viewer=ctx.viewer,
         item="deck",
         fmt="pptx",
         f=f,

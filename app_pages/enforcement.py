@@ -6,26 +6,17 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import format as fmt
-from analytics.enforcement import weekly_money, with_rates
+from analytics.enforcement import with_rates
 from analytics.metrics import METRICS, tiles
-from charts.enforcement import (
-    actions_by_type_chart,
-    actions_share_chart,
-    money_trend_chart,
-    offenders_chart,
-)
-from data_access.loaders.enforcement import (
-    load_enforcement_by_type,
-    load_enforcement_kpis,
-    load_repeat_offenders,
-    load_weekly_enforcement,
-)
-from data_access.loaders.options import load_events
-from data_access.queries.enforcement import OFFENDER_BY
-from ui import drill, exports, render
+from data_access.loaders.enforcement import load_enforcement_by_type, load_enforcement_kpis
+from reports import enforcement as views
+from ui import drill, render
 from ui.page import start_page
+from ui.tracks import render_top_tracks
+from ui.view import show
 
-scope, f, opts, context = start_page("enforcement")
+ctx = start_page("enforcement")
+scope, f, context = ctx.scope, ctx.filters, ctx.context
 
 
 def help_of(key: str) -> str:
@@ -50,8 +41,10 @@ money_keys = ["withheld_eur", "fees_levied_eur", "fees_recovered_eur", "reversed
 first = ["actions_applied", "streams_removed", *(money_keys if scope.money else [])]
 kpis["actions_applied"] = kpis["actions"]
 # Three a row: six narrow tiles would cut their labels and values short.
-render.tiles(tiles(kpis, first), columns=3)
-render.tiles(tiles(kpis, ["appeal_rate", "overturn_rate", "appeal_decision_time"]), columns=3)
+render.tiles(tiles(kpis, first), scope, columns=3)
+render.tiles(
+    tiles(kpis, ["appeal_rate", "overturn_rate", "appeal_decision_time"]), scope, columns=3
+)
 p90 = kpis.loc["current", "decide_p90_h"]
 st.caption(
     f"Appeals against actions applied in the period: {fmt.compact(kpis.loc['current', 'appeals'])}"
@@ -62,64 +55,14 @@ st.caption(
 )
 
 # -- over time -----------------------------------------------------------------------------
-weekly = render.load(load_weekly_enforcement, scope, f)
-events = render.load(load_events)
-MONEY_COLS = ("amount_eur", "recovered_eur", "reversed_eur")
-actions_fig = actions_by_type_chart(weekly, events=events, subtitle=context)
-render.altair(actions_fig, width="stretch")
-exports.render(
-    exports.ChartExport(
-        key="enforcement_weekly_actions",
-        page="enforcement",
-        title="Enforcement actions per week, by type",
-        data=weekly if scope.money else weekly.drop(columns=list(MONEY_COLS), errors="ignore"),
-        chart=actions_fig,
-        metrics=("actions_applied",),
-        money=MONEY_COLS,
-        view="enforcement.weekly_actions",
-    ),
-    f,
-    opts,
-)
-if scope.money:
-    money = weekly_money(weekly)
-    money_fig = money_trend_chart(money, events=events, subtitle=context)
-    render.altair(money_fig, width="stretch")
-    exports.render(
-        exports.ChartExport(
-            key="enforcement_money",
-            page="enforcement",
-            title="Money withheld, fees and reversals per week (EUR)",
-            data=money,
-            chart=money_fig,
-            metrics=("withheld_eur", "fees_levied_eur", "fees_recovered_eur", "reversed_eur"),
-            money=("value_eur",),
-            view="enforcement.money",
-        ),
-        f,
-        opts,
-    )
-
+weekly_actions, money, by_type_view, offenders = views.VIEWS
+show(weekly_actions, ctx)
+show(money, ctx)
+show(by_type_view, ctx)
 by_type = render.load(load_enforcement_by_type, scope, f)
 columns = ["enforcement_type", "actions", "reversed", "streams_removed"]
 if scope.money:
     columns += ["amount_eur", "recovered_eur", "reversed_eur"]
-share_fig = actions_share_chart(by_type, subtitle=context)
-render.altair(share_fig, width="stretch")
-exports.render(
-    exports.ChartExport(
-        key="enforcement_by_type",
-        page="enforcement",
-        title="Enforcement actions by type",
-        data=by_type[columns],
-        chart=share_fig,
-        metrics=("actions_applied", "streams_removed", "fees_recovered_eur", "reversed_eur"),
-        money=MONEY_COLS,
-        view="enforcement.by_type",
-    ),
-    f,
-    opts,
-)
 st.dataframe(
     by_type[columns],
     hide_index=True,
@@ -153,25 +96,10 @@ st.caption(f"Actions and money by type · {context}")
 
 # -- repeat offenders ----------------------------------------------------------------------
 st.subheader("Repeat offenders")
-by = st.radio(
-    "Rank by",
-    options=list(OFFENDER_BY),  # shown as-is: the URL reads enforcement_by=label|distributor
-    horizontal=True,
-    key="enforcement_by",
-    bind="query-params",
-)
-by = by if by in OFFENDER_BY else "label"
-offenders = with_rates(render.load(load_repeat_offenders, scope, f, by))
-st.caption(f"{context} · click a bar to narrow the dashboard to that {by}")
-if not render.no_data(offenders):
-    chart_key = f"enforcement_{by}_pick"
-    offenders_fig = offenders_chart(offenders, by=by, subtitle=context, selectable=True)
-    render.altair(
-        offenders_fig,
-        on_select=drill.pick(chart_key, by, by),
-        key=chart_key,
-        width="stretch",
-    )
+
+
+def offenders_table(offenders, params) -> None:
+    by = params["enforcement_by"]
     shown = offenders.assign(
         confirmed_streams_share=offenders["confirmed_streams_share"] * 100,
         appeal_rate=offenders["appeal_rate"] * 100,
@@ -228,32 +156,9 @@ if not render.no_data(offenders):
             ),
         },
     )
-    exports.render(
-        exports.ChartExport(
-            key=f"enforcement_offenders_{by}",
-            page="enforcement",
-            title=f"Repeat offenders: {by}s with the most confirmed detections",
-            data=offenders
-            if scope.money
-            else offenders.drop(columns=["amount_eur", "restored_eur"], errors="ignore"),
-            chart=offenders_fig,
-            metrics=(
-                "action_weeks",
-                "confirmed_streams_share",
-                "appeal_rate",
-                "overturn_rate",
-                "appeal_decision_time",
-            ),
-            money=("amount_eur", "restored_eur"),
-            percent=("confirmed_streams_share", "appeal_rate", "overturn_rate"),
-            view="enforcement.offenders",
-            view_params={"enforcement_by": by},
-        ),
-        f,
-        opts,
-    )
+
+
+show(offenders, ctx, below=offenders_table)
 
 if f.labels:
-    from ui.tracks import render_top_tracks
-
-    render_top_tracks(scope, f)
+    render_top_tracks(ctx)

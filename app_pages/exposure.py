@@ -35,6 +35,8 @@ from data_access.loaders.exposure import (
     load_weekly_exposure,
 )
 from data_access.loaders.options import load_events
+from reports.exposure import fan_frame
+from reports.view import money_columns
 from ui import anomalies, drill, exports, forecasting, render
 from ui.page import start_page
 
@@ -42,7 +44,8 @@ QUARTER = 13
 TOP_MARKETS = 8
 MARKET_MODELS = ("ets", "ets_damped", "arima_101")  # the cheaper candidates, per market
 
-scope, f, opts, context = start_page("exposure")
+ctx = start_page("exposure")
+scope, f, opts, context = ctx.scope, ctx.filters, ctx.options, ctx.context
 origin = forecast_origin(f)
 
 st.title("Exposure forecast")
@@ -119,14 +122,7 @@ fan = fan_chart(
     events=events,
 )
 render.altair(fan, width="stretch")
-fan_cols = ("mean", "lo80", "hi80", "lo95", "hi95")
-fan_data = pd.concat(
-    [
-        result.history.rename(columns={"value": "actual_eur"}),
-        result.forecast.drop(columns=["step"]).rename(columns={c: f"{c}_eur" for c in fan_cols}),
-    ],
-    ignore_index=True,
-)
+fan_data = fan_frame(weekly, result, horizon)
 exports.render(
     exports.ChartExport(
         key="exposure_fan",
@@ -135,13 +131,12 @@ exports.render(
         data=fan_data,
         chart=fan,
         metrics=("exposure_eur", "exposure_forecast_eur", "interval_coverage"),
-        money=("actual_eur", *(f"{c}_eur" for c in fan_cols)),
+        money=money_columns(fan_data),
         extra={"Model": result.chosen_label, "Horizon (weeks)": str(horizon)},
         view="exposure.fan",
         view_params={"exposure_horizon": str(horizon)},
     ),
-    f,
-    opts,
+    ctx,
 )
 in_period = weekly[weekly["week"] >= pd.Timestamp(f.start) - pd.Timedelta(days=6)]
 parts = exposure_parts_chart(in_period, events=events, subtitle=context)
@@ -157,8 +152,7 @@ exports.render(
         money=("at_risk_eur", "fees_outstanding_eur", "exposure_eur"),
         view="exposure.parts",
     ),
-    f,
-    opts,
+    ctx,
 )
 
 # -- model accuracy ----------------------------------------------------------------------
@@ -276,8 +270,7 @@ with s2:
                 "Fee threshold (% artificial)": str(fee_pct),
             },
         ),
-        f,
-        opts,
+        ctx,
     )
 with st.expander("How the scenario is computed"):
     st.markdown(
@@ -349,8 +342,7 @@ else:
                 metrics=("exposure_forecast_eur", "exposure_eur", "forecast_mase"),
                 money=("forecast_eur", "last_quarter_eur"),
             ),
-            f,
-            opts,
+            ctx,
         )
     with right:
         st.dataframe(
@@ -410,8 +402,7 @@ exports.render(
         view="exposure.anomalies",
         view_params={"exposure_z": f"{z:.1f}"},
     ),
-    f,
-    opts,
+    ctx,
 )
 n_flagged = int(flags["flagged"].sum())
 if n_flagged == 0:

@@ -12,13 +12,11 @@ from analytics import format as fmt
 from analytics.health import STALE_AFTER_DAYS, freshness, newest
 from analytics.metrics import METRICS
 from data_access.loaders.health import load_health_checks, load_health_sample, load_table_stats
-from ui import audit, exports, render, state
-from ui.identity import access_guard, current_scope
+from ui import exports, render
+from ui.page import start_page
 
-access_guard("health")
-scope = current_scope()
-
-audit.record_view("health", state.current_filters())
+ctx = start_page("health")
+scope = ctx.scope
 st.title("Data health")
 if not scope.unrestricted:
     st.info(
@@ -141,8 +139,7 @@ exports.render(
         metrics=("table_rows", "lag_days"),
         extra=WHOLE,
     ),
-    state.current_filters(),
-    state.options(),
+    ctx,
 )
 
 # --- integrity checks ----------------------------------------------------------------------
@@ -169,8 +166,7 @@ exports.render(
         metrics=("offending_rows",),
         extra=WHOLE,
     ),
-    state.current_filters(),
-    state.options(),
+    ctx,
 )
 for row in failed.itertuples():
     sample = render.load(load_health_sample, scope, row.key, today, since)

@@ -32,8 +32,9 @@ from urllib.parse import urlencode  # noqa: E402
 import altair as alt  # noqa: E402
 import pandas as pd  # noqa: E402
 
+import reports as views  # noqa: E402
 from analytics.metrics import METRICS  # noqa: E402
-from charts import export, views  # noqa: E402
+from charts import export  # noqa: E402
 from charts.theme import PALETTE  # noqa: E402
 from data_access.filters import URL_KEYS, Filters, Options, context_line  # noqa: E402
 from data_access.scope import FULL, Scope  # noqa: E402
@@ -94,9 +95,9 @@ def build_deck(
     from data_access.loaders.options import load_events, load_options
 
     if options is None:
-        options = views.uncached(load_options)(scope, url=url)
+        options = load_options(scope, url=url)
     if events is None:
-        events = views.uncached(load_events)(url=url)
+        events = load_events(url=url)
     built = []
     for item in items:
         view = views.get(item.view)
@@ -436,7 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: cannot read the spec: {err.strerror}", file=sys.stderr)
         return 2
     try:
-        options = views.uncached(load_options)(FULL, url=url)
+        options = load_options(FULL, url=url)
         title, author, items = load_spec(text, options)
         data = build_deck(
             items,

@@ -57,15 +57,19 @@ def test_a_broken_store_does_not_raise(caplog):
 def test_audited_download_records_when_bytes_are_made(monkeypatch, tmp_path):
     from datetime import date
 
+    from data_access.access import Viewer
     from data_access.filters import Filters
+    from data_access.scope import Scope
     from ui import audit as ui_audit
 
     url = f"sqlite:///{tmp_path / 'audit.sqlite'}"
     monkeypatch.setenv("FRAUD_AUDIT_URL", url)
-    monkeypatch.setattr(ui_audit, "current_user", lambda: "ana@example.com")
     monkeypatch.setattr(ui_audit, "current_page", lambda: "overview")
     f = Filters(start=date(2026, 1, 1), end=date(2026, 1, 31), markets=("SE",))
-    fetch = ui_audit.audited(lambda: b"png-bytes", item="overview_trend", fmt="png", f=f, rows=12)
+    viewer = Viewer("ana@example.com", "analyst", Scope(role="analyst"))
+    fetch = ui_audit.audited(
+        lambda: b"png-bytes", viewer=viewer, item="overview_trend", fmt="png", f=f, rows=12
+    )
     assert audit.load_events(url=url).empty  # rendering the button records nothing
     assert fetch() == b"png-bytes"
     row = audit.load_events(url=url).iloc[0]

@@ -16,8 +16,8 @@ from PIL import Image
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
+import reports as views
 from analytics.metrics import METRICS
-from charts import views
 from charts.deck import DeckItem, SpecError, build_deck, load_spec, permalink
 from data_access.filters import Filters
 from data_access.loaders.options import load_options
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:The kopts argument:UserWarning")
 
 @pytest.fixture(scope="module")
 def opts(duck_url):
-    return views.uncached(load_options)(FULL, url=duck_url)
+    return load_options(FULL, url=duck_url)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +52,10 @@ def items(opts):
 
 @pytest.fixture(scope="module")
 def deck(items, opts, duck_url):
-    saved, views.FAN_ORIGINS = views.FAN_ORIGINS, 4  # keep the forecast's backtest quick
+    saved, views.exposure.FAN_ORIGINS = (
+        views.exposure.FAN_ORIGINS,
+        4,
+    )  # keep the forecast's backtest quick
     try:
         data = build_deck(
             items,
@@ -67,7 +70,7 @@ def deck(items, opts, duck_url):
             views.frame(views.get(i.view), FULL, i.filters, duck_url, i.params) for i in items
         ]
     finally:
-        views.FAN_ORIGINS = saved
+        views.exposure.FAN_ORIGINS = saved
     return Presentation(io.BytesIO(data)), frames
 
 
@@ -272,7 +275,7 @@ def test_every_view_copes_with_an_empty_selection(view_id, opts, duck_url):
 def test_views_give_the_same_data_on_every_warehouse(warehouse_url, duck_url, opts):
     """The registry reads through the portable loaders: PostgreSQL agrees with DuckDB."""
     f = Filters.from_query_params({"market": ["SE", "DE"]}, opts)
-    saved, views.FAN_ORIGINS = views.FAN_ORIGINS, 2
+    saved, views.exposure.FAN_ORIGINS = views.exposure.FAN_ORIGINS, 2
     try:
         for view_id in ("overview.trend", "enforcement.by_type", "cases.sla_weekly"):
             view = views.get(view_id)
@@ -282,4 +285,4 @@ def test_views_give_the_same_data_on_every_warehouse(warehouse_url, duck_url, op
             native = view.native_for({})
             assert views.native_data(native, got) == views.native_data(native, want)
     finally:
-        views.FAN_ORIGINS = saved
+        views.exposure.FAN_ORIGINS = saved

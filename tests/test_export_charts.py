@@ -18,7 +18,8 @@ import pytest
 from PIL import Image
 
 import charts
-from charts import export, views
+import reports as views
+from charts import export
 from data_access.filters import Filters
 from data_access.loaders.cases import load_case_response_times
 from data_access.loaders.options import load_events, load_options
@@ -47,20 +48,21 @@ BUILDERS = discover()
 @pytest.fixture(scope="module")
 def ctx(duck_url):
     """Real frames: every registry view's data on the demo warehouse, plus a few extras."""
-    opts = views.uncached(load_options)(FULL, url=duck_url)
+    opts = load_options(FULL, url=duck_url)
     start, end = opts.default_period()
     f = Filters(start=start, end=end)
-    events = views.uncached(load_events)(url=duck_url)
-    saved, views.FAN_ORIGINS = views.FAN_ORIGINS, 4  # the forecast's backtest: keep it quick
+    events = load_events(url=duck_url)
+    saved, views.exposure.FAN_ORIGINS = (
+        views.exposure.FAN_ORIGINS,
+        4,
+    )  # the forecast's backtest: keep it quick
     try:
         frames = {v: views.frame(views.get(v), FULL, f, duck_url) for v in views.REGISTRY}
     finally:
-        views.FAN_ORIGINS = saved
+        views.exposure.FAN_ORIGINS = saved
     from analytics.cases import sla_compliance
 
-    frames["times"] = sla_compliance(
-        views.uncached(load_case_response_times)(FULL, f, url=duck_url)
-    )
+    frames["times"] = sla_compliance(load_case_response_times(FULL, f, url=duck_url))
     return {"frames": frames, "events": events}
 
 

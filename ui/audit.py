@@ -7,8 +7,8 @@ from collections.abc import Callable
 import streamlit as st
 
 from data_access import audit
+from data_access.access import Viewer
 from data_access.filters import Filters
-from ui.identity import current_scope, current_user
 
 
 def _params(f: Filters) -> dict:
@@ -31,20 +31,19 @@ def current_page() -> str:
         return "unknown"
 
 
-def record_view(page: str, f: Filters) -> None:
+def record_view(viewer: Viewer, page: str, f: Filters) -> None:
     """One 'view' per page and filter combination per session (not per rerun)."""
     key = ("_audited", page, f)
     if st.session_state.get("_audit_last") == key:
         return
     st.session_state["_audit_last"] = key
-    audit.record(
-        user=current_user(), role=current_scope().role, action="view", page=page, filters=_params(f)
-    )
+    audit.record(user=viewer.user, role=viewer.role, action="view", page=page, filters=_params(f))
 
 
 def audited(
     fetch: Callable[[], bytes],
     *,
+    viewer: Viewer,
     item: str,
     fmt: str,
     f: Filters,
@@ -57,7 +56,7 @@ def audited(
     so the viewer is captured now; recording there (rather than in an on_click rerun) means
     the click never races a rerun that would revoke the pending download.
     """
-    user, role, where = current_user(), current_scope().role, page or current_page()
+    user, role, where = viewer.user, viewer.role, page or current_page()
     params = _params(f)
 
     def fetch_and_record() -> bytes:

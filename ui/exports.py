@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import streamlit as st
@@ -19,8 +20,11 @@ import streamlit as st
 from analytics.metrics import METRICS
 from charts import export
 from data_access.filters import Filters, Options
-from ui import audit, state
-from ui.identity import current_scope
+from reports.view import View, money_columns
+from ui import audit
+
+if TYPE_CHECKING:
+    from ui.page import PageContext
 
 log = logging.getLogger("fraud.export")
 
@@ -39,7 +43,7 @@ class ChartExport:
     money: tuple[str, ...] = ()
     percent: tuple[str, ...] = ()
     extra: Mapping[str, str] = field(default_factory=dict)
-    view: str | None = None  # id in charts.views: offers "Add to deck" (a saved view)
+    view: str | None = None  # id of a declared view (reports): offers "Add to deck"
     view_params: Mapping[str, str] = field(default_factory=dict)  # the page's own settings
 
 
@@ -113,44 +117,71 @@ def deck_bytes(
     return _deck_bytes(json.dumps(spec, sort_keys=True), url, scope, opts)
 
 
-def context_of(f: Filters, opts: Options) -> dict[str, str]:
+def context_of(f: Filters, opts: Options, context: str) -> dict[str, str]:
     """The filter context written into exports (and the XLSX 'About' sheet)."""
     return {
         "Period": f"{f.start:%Y-%m-%d} to {f.end:%Y-%m-%d}",
-        "Filters": state.context_line(f, opts),
+        "Filters": context,
         "Data as of": f"{opts.max_date:%Y-%m-%d}",
         "Exported": export.now_stamp(),
     }
 
 
-def render(item: ChartExport, f: Filters, opts: Options, *, where=st) -> None:
+def view_menu(view: View, df: pd.DataFrame, fig, ctx: PageContext, params: Mapping[str, str]):
+    """The export menu of a declared view: its frame, its figure, its definitions."""
+    settings = {view.param(k).label: v for k, v in params.items()}
+    render(
+        ChartExport(
+            key=view.id.replace(".", "_"),
+            page=view.page,
+            title=view.title,
+            data=df,
+            chart=None if view.plotly else fig,
+            figure=fig if view.plotly else None,
+            metrics=view.metrics,
+            money=money_columns(df),
+            percent=view.percent,
+            extra=settings,
+            view=view.id,
+            view_params=params,
+        ),
+        ctx,
+    )
+
+
+def _altair_image(chart, fmt: str, title: str, context: str, as_of) -> bytes:
+    """Image bytes of a chart with its context written in (made when the button is clicked:
+    a page run never serialises figures nobody exports)."""
+    spec = export.with_context(chart, title=title, context=context, as_of=as_of)
+    return _altair_bytes(json.dumps(spec, sort_keys=True, default=str), fmt)
+
+
+def render(item: ChartExport, ctx: PageContext, *, where=st) -> None:
     """A compact 'Export' popover with the five downloads (nothing for non-exporters)."""
-    scope = current_scope()
+    scope, f, opts = ctx.scope, ctx.filters, ctx.options
     if not scope.exports:
         return
-    context = state.context_line(f, opts)
-    ctx = context_of(f, opts)
+    context = ctx.context
+    meta = context_of(f, opts, context)
     definitions = {METRICS[k].label: METRICS[k].definition for k in item.metrics if k in METRICS}
 
     def name(ext: str) -> str:
         return export.file_name(item.page, end=f.end, markets=f.markets, suffix=item.key, ext=ext)
 
     def audited(fetch: Callable[[], bytes], fmt: str) -> Callable[[], bytes]:
-        return audit.audited(fetch, item=item.key, fmt=fmt, f=f, rows=len(item.data))
+        return audit.audited(
+            fetch, viewer=ctx.viewer, item=item.key, fmt=fmt, f=f, rows=len(item.data)
+        )
 
     with where.popover("Export", icon=":material/download:"):
         if item.chart is not None:
-            spec_json = json.dumps(
-                export.with_context(
-                    item.chart, title=item.title, context=context, as_of=opts.max_date
-                ),
-                sort_keys=True,
-                default=str,
-            )
             for fmt in export.IMAGE_FORMATS:
                 st.download_button(
                     f"{fmt.upper()} image",
-                    data=audited(partial(_altair_bytes, spec_json, fmt), fmt),
+                    data=audited(
+                        partial(_altair_image, item.chart, fmt, item.title, context, opts.max_date),
+                        fmt,
+                    ),
                     file_name=name(fmt),
                     mime=export.MIME[fmt],
                     key=f"{item.key}_{fmt}",
@@ -159,10 +190,11 @@ def render(item: ChartExport, f: Filters, opts: Options, *, where=st) -> None:
                 )
         elif item.figure is not None:
             if export.plotly_export_available():
-                fig_json = item.figure.to_json()
+                figure = item.figure
 
                 def plotly_data(fmt: str) -> bytes:
                     _kaleido_server()
+                    fig_json = figure.to_json()
                     return _plotly_bytes(fig_json, fmt, item.title, context, opts.max_date)
 
                 for fmt in export.IMAGE_FORMATS:
@@ -197,7 +229,7 @@ def render(item: ChartExport, f: Filters, opts: Options, *, where=st) -> None:
                     export.xlsx_bytes,
                     data,
                     title=item.title,
-                    context={**ctx, **item.extra},
+                    context={**meta, **item.extra},
                     definitions=definitions,
                     money=item.money,
                     percent=item.percent,

@@ -1,20 +1,40 @@
-"""The opening every analysis page shares: access check, viewer scope, filters, context,
-and the audit record of the view."""
+"""The opening every analysis page shares: access check, the viewer, filters, context, the
+audit record of the view, and the page-level settings shared by several of its views."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NamedTuple
 
+import pandas as pd
+import streamlit as st
+
+import reports
+from data_access.access import Viewer
 from data_access.filters import Filters, Options
+from data_access.loaders.options import load_events
 from data_access.scope import Scope
-from ui import audit, identity, state
+from reports.view import Param
+from ui import audit, identity, render, state, widgets
 
 
 class PageContext(NamedTuple):
-    scope: Scope
+    """What a page and its views need, looked up once per run and passed explicitly."""
+
+    viewer: Viewer
     filters: Filters
     options: Options
     context: str  # the one-line filter context for captions and exports
+    page: str
+    events: pd.DataFrame | None = None
+    params: Mapping[str, str] = {}  # page-level settings shared by several views
+
+    @property
+    def scope(self) -> Scope:
+        return self.viewer.scope
+
+    def with_params(self, params: Mapping[str, str]) -> PageContext:
+        return self._replace(params={**self.params, **params})
 
 
 def start_page(slug: str) -> PageContext:
@@ -22,8 +42,38 @@ def start_page(slug: str) -> PageContext:
     return what the page needs and record the view in the audit log."""
     # Through the module, so the viewer is looked up at call time (and can be patched).
     identity.access_guard(slug)
-    scope = identity.current_scope()
-    f = state.current_filters()
-    opts = state.options()
-    audit.record_view(slug, f)
-    return PageContext(scope, f, opts, state.context_line(f, opts))
+    viewer = identity.current_viewer()
+    opts = state.options(viewer.scope)
+    f = state.current_filters(opts)
+    audit.record_view(viewer, slug, f)
+    explain_link(slug)
+    events = render.load(load_events)
+    return PageContext(viewer, f, opts, state.context_line(f, opts), slug, events)
+
+
+def controls(ctx: PageContext, params: tuple[Param, ...], *, where=st) -> PageContext:
+    """Draw the page-level settings (shared by several views) in one row; the context
+    returned carries their values."""
+    cols = where.columns(len(params)) if len(params) > 1 else [where]
+    values = {
+        p.key: widgets.param_widget(p, ctx.scope, where=col)
+        for p, col in zip(params, cols, strict=True)
+    }
+    return ctx.with_params(values)
+
+
+def explain_link(slug: str) -> None:
+    """Once per session and page: say (without echoing them) which of the page's link
+    settings could not be used; the widgets show their defaults instead."""
+    seen = f"_link_explained_{slug}"
+    if seen in st.session_state:
+        return
+    st.session_state[seen] = True
+    params = {p.key: p for v in reports.REGISTRY.values() if v.page == slug for p in v.params}
+    for key, p in params.items():
+        raw = st.query_params.get_all(key)
+        if raw and any(value not in p.choices for value in raw):
+            st.warning(
+                f"The {p.called} in the link was not recognised; showing the default instead.",
+                icon=":material/link_off:",
+            )

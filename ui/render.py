@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from contextlib import contextmanager
 from typing import TypeVar
@@ -12,7 +13,7 @@ import streamlit as st
 from analytics import format as fmt
 from analytics.metrics import Tile
 from data_access.loaders.base import WarehouseError
-from ui.identity import current_scope
+from data_access.scope import Scope
 
 T = TypeVar("T")
 NO_DATA = "No data for this selection. Widen the period or clear some filters."
@@ -43,14 +44,14 @@ def load(fn: Callable[..., T], *args, **kwargs) -> T:
         return fn(*args, **kwargs)
 
 
-def tiles(items: list[Tile], columns: int = 4) -> None:
-    if not current_scope().money:  # no money tiles for viewers without the money right
+def tiles(items: list[Tile], scope: Scope, columns: int = 4) -> None:
+    if not scope.money:  # no money tiles for viewers without the money right
         items = [t for t in items if t.metric.unit != "eur"]
     cols = st.columns(columns)
     for i, tile in enumerate(items):
         m = tile.metric
         delta = tile.delta
-        if delta is None:
+        if delta is None or pd.isna(delta):
             delta_text = None
         elif m.unit == "pct":
             delta_text = f"{delta * 100:+.1f} pp"
@@ -108,7 +109,40 @@ def altair(chart, **kwargs):
     """
     kwargs.setdefault("width", "stretch")
     if "height" not in kwargs:
-        height = chart.to_dict().get("height")
+        height = _spec(chart).get("height")
         if isinstance(height, int | float):
             kwargs["height"] = int(height) + _CHART_CHROME_PX
     return st.altair_chart(chart, **kwargs)
+
+
+def _spec(chart) -> dict:
+    # Unvalidated: Streamlit validates once when it draws the chart; this only reads sizes.
+    return chart.to_dict(validate=False)
+
+
+def has_selection(chart) -> bool:
+    """Whether the chart defines a click selection (a chart drawn for an empty frame may
+    not: asking Streamlit for selections on it would raise)."""
+    return has_selection_spec(_spec(chart))
+
+
+def has_selection_spec(spec: dict) -> bool:
+    return any("select" in p for p in spec.get("params", ())) or any(
+        has_selection_spec(layer) for layer in spec.get("layer", ())
+    )
+
+
+def plotly(fig, **kwargs):
+    """``st.plotly_chart`` the same way everywhere (full width; no toolbar image download:
+    images leave only through the audited export menu)."""
+    kwargs.setdefault("width", "stretch")
+    kwargs.setdefault("config", {"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]})
+    return st.plotly_chart(fig, **kwargs)
+
+
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def plain(text: str) -> str:
+    """Text (which may hold warehouse names) shown through markdown as written."""
+    return _MARKDOWN.sub(r"\\\1", str(text))

@@ -28,7 +28,7 @@ _MULTI = (
 
 
 def options(scope: Scope | None = None) -> Options:
-    return load_options(scope or current_scope())
+    return load_options(scope if scope is not None else current_scope())
 
 
 def _raw_params() -> dict[str, list[str]]:
@@ -60,6 +60,11 @@ def render_sidebar(opts: Options) -> None:
             bind="query-params",
             max_selections=MAX_ITEMS,
             placeholder="All",
+            # Substring matching, and no "select all matches" for Enter to pick. (A
+            # format_func showing market names would put the names into the URL: Streamlit
+            # binds a multiselect to the URL by its formatted labels.)
+            filter_mode="contains",
+            select_all=False,
         )
     if any(st.session_state.get(k) for k, _, _ in _MULTI):
         st.sidebar.button("Clear filters", on_click=clear_filters, icon=":material/filter_alt_off:")
@@ -70,9 +75,9 @@ def clear_filters() -> None:
         st.session_state[key] = []
 
 
-def current_filters() -> Filters:
+def current_filters(opts: Options | None = None) -> Filters:
     """The validated global filters of this run (what every page reads)."""
-    opts = options()
+    opts = opts or options()
     notes = list(st.session_state.get("_filter_notes", ()))
     period = st.session_state.get("period", opts.default_period())
     if isinstance(period, date):

@@ -7,10 +7,9 @@ import streamlit as st
 
 from analytics.metrics import METRICS
 from analytics.trends import add_shares
-from data_access.filters import Filters
 from data_access.loaders.drilldown import load_top_tracks
-from data_access.scope import Scope
-from ui import exports, render, state
+from ui import exports, render
+from ui.page import PageContext
 
 LIMIT = 50
 COLUMNS = (
@@ -64,10 +63,10 @@ def column_config() -> dict:
     }
 
 
-def render_top_tracks(scope: Scope, f: Filters, *, limit: int = LIMIT, page: str = "tracks"):
+def render_top_tracks(ctx: PageContext, *, limit: int = LIMIT):
     """Heading, context caption and the bounded table of the slice's top tracks, with an
-    export menu (CSV/XLSX); ``page`` names the calling page (export keys and file names)."""
-    opts = state.options(scope)
+    export menu (CSV/XLSX)."""
+    scope, f, page = ctx.scope, ctx.filters, ctx.page
     st.subheader("Top tracks by detected artificial streams")
     note = (
         ""
@@ -76,7 +75,7 @@ def render_top_tracks(scope: Scope, f: Filters, *, limit: int = LIMIT, page: str
         "catalogue; pick a label or market (or click one in a chart) to focus."
     )
     st.caption(
-        f"{state.context_line(f, opts)} · at most {limit} tracks, most detected artificial "
+        f"{ctx.context} · at most {limit} tracks, most detected artificial "
         f"streams first; enforcement applied in the period.{note}"
     )
     df = render.load(load_top_tracks, scope, f, limit)
@@ -101,6 +100,5 @@ def render_top_tracks(scope: Scope, f: Filters, *, limit: int = LIMIT, page: str
                 "reversed_actions",
             ),
         ),
-        f,
-        opts,
+        ctx,
     )

@@ -154,8 +154,9 @@ def cached(fn: Callable) -> Callable:
     inner = st.cache_data(ttl=CACHE_TTL_S, show_spinner=False, max_entries=512)(inner)
 
     @wraps(fn)
-    def wrapper(*args, **kwargs):
-        return inner(resolve_url(), *args, **kwargs)
+    def wrapper(*args, url: str | None = None, **kwargs):
+        # ``url`` names another warehouse (the deck CLI's --url); the default is the app's.
+        return inner(url or resolve_url(), *args, **kwargs)
 
     wrapper.clear = inner.clear  # type: ignore[attr-defined]
     return wrapper

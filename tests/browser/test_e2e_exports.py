@@ -13,7 +13,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 from pptx import Presentation
 
-from charts import views
+import reports as views
 from tests.support.browser import streamlit_server
 
 pytestmark = pytest.mark.browser

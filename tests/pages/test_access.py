@@ -90,7 +90,7 @@ def test_page_guard_refuses_when_the_file_is_run_directly(monkeypatch, duck_url)
     _as(monkeypatch, VIEWER)
     monkeypatch.setenv("FRAUD_WAREHOUSE_URL", duck_url)
     calls = _count_queries(monkeypatch)
-    at = AppTest.from_file(str(ROOT / "pages" / "audit.py"), default_timeout=30).run()
+    at = AppTest.from_file(str(ROOT / "app_pages" / "audit.py"), default_timeout=30).run()
     assert_clean(at)
     assert any("do not have access" in e.value for e in at.error)
     assert calls == []

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from data_access.scope import Scope
-from tests.support.apptest import assert_clean, run_app, screen_text
+from tests.support.apptest import assert_clean, run_app, screen_text, view_as
 from tests.test_queries_cases import busy_day
 
 PAGE = "app_pages/cases.py"
@@ -134,9 +134,7 @@ def test_detector_filter_is_said_not_to_apply(monkeypatch, duck_url, demo_frames
 
 
 def test_team_scope_sees_its_cases_only(monkeypatch, duck_url):
-    monkeypatch.setattr(
-        "ui.identity.current_scope", lambda: Scope(role="partner", team="content", money=False)
-    )
+    view_as(monkeypatch, Scope(role="partner", team="content", money=False))
     at = run_app(monkeypatch, duck_url, page=PAGE, params={"period": WHOLE})
     assert_clean(at)
     rows = _case_table(at)

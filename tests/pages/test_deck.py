@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from charts import views
+import reports as views
 from tests.support.apptest import assert_clean, run_app, screen_text
 
 PAGE = "app_pages/deck.py"

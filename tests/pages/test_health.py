@@ -7,7 +7,7 @@ import pytest
 
 from data_access.queries.health import KINDS
 from data_access.scope import Scope
-from tests.support.apptest import assert_clean, run_app, screen_text
+from tests.support.apptest import assert_clean, run_app, screen_text, view_as
 from tests.support.corrupt_warehouse import EXPECTED_FAILURES, build_unenforced_duckdb, corrupt
 
 PAGE = "app_pages/health.py"
@@ -73,7 +73,7 @@ def test_restricted_viewers_get_a_message_and_no_query(monkeypatch, duck_url, sc
     def refuse(*_a, **_k):
         raise AssertionError("a restricted viewer must not run health queries")
 
-    monkeypatch.setattr("ui.identity.current_scope", lambda: scope)
+    view_as(monkeypatch, scope)
     monkeypatch.setattr("data_access.queries.health.health_checks", refuse)
     monkeypatch.setattr("data_access.queries.health.table_stats_query", refuse)
     at = run_app(monkeypatch, duck_url, page=PAGE)

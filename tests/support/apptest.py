@@ -72,3 +72,13 @@ def assert_clean(at: AppTest) -> None:
     text = screen_text(at)
     for marker in LEAK_MARKERS:
         assert marker not in text, f"{marker!r} leaked on screen:\n{text[:2000]}"
+
+
+def view_as(monkeypatch, scope, *, user: str = "tester@example.com") -> None:
+    """Run the app as a viewer with ``scope`` who may open every page: the one place the
+    app looks the viewer up (``ui.identity.current_viewer``) is patched, so the page, its
+    views and its export menus all see the same viewer."""
+    from data_access.access import PAGE_SLUGS, Viewer
+
+    viewer = Viewer(user=user, role=scope.role, scope=scope, pages=PAGE_SLUGS)
+    monkeypatch.setattr("ui.identity.current_viewer", lambda: viewer)

@@ -1,0 +1,91 @@
+"""``show(view, ctx)``: draw one declared view on a page.
+
+Its own settings, the headline, the chart (with its drill-down click), a short note, one
+compact export menu and "Add to deck", all from the view's declaration. Each view runs in
+its own ``st.fragment``: changing a view's own setting reruns only that view, not the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+import reports
+from reports.view import View
+from ui import drill, exports, render, widgets
+from ui.page import PageContext
+
+Below = Callable[[pd.DataFrame, dict], None]
+_RERUN = "_view_rerun_app"  # a drill click inside a fragment asks for a whole-page rerun
+
+
+def own_params(view: View, ctx: PageContext) -> dict[str, str]:
+    """Draw the view's own settings (not the page-level shared ones) and return every
+    setting's value, shared ones from the page context."""
+    own = [p for p in view.params if p.key not in ctx.params]
+    values = dict(ctx.params)
+    if own:
+        cols = st.columns(len(own)) if len(own) > 1 else [st]
+        for p, col in zip(own, cols, strict=True):
+            values[p.key] = widgets.param_widget(p, ctx.scope, where=col)
+    return reports.safe_params(view, {k: v for k, v in values.items() if k in _keys(view)})
+
+
+def _keys(view: View) -> set[str]:
+    return {p.key for p in view.params}
+
+
+def show(view: View, ctx: PageContext, *, below: Below | None = None) -> None:
+    """Draw ``view`` for this page's viewer and filters."""
+    if view.needs_money and not ctx.scope.money:
+        return  # a money chart for a viewer without the money right: not even a frame
+    _fragment(view.id, ctx, below)
+
+
+@st.fragment
+def _fragment(view_id: str, ctx: PageContext, below: Below | None) -> None:
+    if st.session_state.pop(_RERUN, False):
+        st.rerun()  # a click narrowed the global filters: the whole page must follow
+    view = reports.get(view_id)
+    params = own_params(view, ctx)
+    df = render.load(reports.frame, view, ctx.scope, ctx.filters, None, params)
+    st.markdown(f"**{render.plain(view.headline(df))}**")
+    if reports.is_empty(df):
+        render.no_data(None)
+        return
+    chosen = view.drill_for(params)
+    fig = reports.figure(
+        view,
+        df,
+        subtitle=ctx.context,
+        events=ctx.events,
+        params=params,
+        interactive=chosen is not None,
+    )
+    chart_key = f"view_{view.id}"
+    if view.plotly:
+        render.plotly(fig, key=chart_key)
+    elif chosen is not None and render.has_selection(fig):
+        render.altair(fig, key=chart_key, on_select=_picked(chart_key, chosen.field, chosen.kind))
+    else:
+        render.altair(fig, key=chart_key)
+    note = view.note_for(df, params)
+    if note:
+        st.caption(note)
+    if below is not None:
+        below(df, params)
+    exports.view_menu(view, df, fig, ctx, params)
+
+
+def _picked(chart_key: str, field: str, kind: str) -> Callable[[], None]:
+    narrow = drill.pick(chart_key, field, kind)
+
+    def callback() -> None:
+        before = {k: st.session_state.get(k) for k in drill.FILTER_KEYS}
+        narrow()
+        if any(st.session_state.get(k) != v for k, v in before.items()):
+            st.session_state[_RERUN] = True
+
+    return callback
