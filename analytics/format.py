@@ -41,6 +41,13 @@ def pct(x: float, *, signed: bool = False) -> str:
     return f"{float(x) * 100:+.1f}%" if signed else f"{float(x) * 100:.1f}%"
 
 
+def pp(x: float, *, signed: bool = False) -> str:
+    """A difference of two ratios (0.012) in percentage points: '+1.2 pp'."""
+    if not _valid(x):
+        return "–"
+    return f"{float(x) * 100:+.1f} pp" if signed else f"{float(x) * 100:.1f} pp"
+
+
 def hours(x: float) -> str:
     if not _valid(x):
         return "–"
