@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from charts.common import count_axis, date_x, empty_chart, event_layer, pct_axis, size, title
-from charts.theme import FONT, MUTED, WIDTH, colour_scale, series_colours
+from charts.theme import FONT, MUTED, WIDTH, colour_scale, rgba, series_colours
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
 _PRIORITY_SCALE = colour_scale(PRIORITIES)
@@ -238,6 +238,9 @@ def escalation_sankey_chart(df: pd.DataFrame, *, subtitle: str | None = None) ->
                     "source": [src_idx[str(v)] for v in data["from_team"]],
                     "target": [dst_idx[str(v)] for v in data["to_team"]],
                     "value": data["handoffs"].astype(float).tolist(),
+                    # each hand-off in its from-team's colour, see-through: on light and
+                    # dark backgrounds alike (Plotly's default grey glares on dark)
+                    "color": [rgba(team_colour[str(v)], 0.4) for v in data["from_team"]],
                     "customdata": money,
                     "hovertemplate": "%{source.label} → %{target.label}<br>"
                     "%{value:,.0f} hand-offs"

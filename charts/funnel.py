@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 
 from analytics import format as fmt
 from charts.common import count_axis, date_x, empty_chart, event_layer, pct_axis, size, title
-from charts.theme import FONT, HEIGHT, MUTED, PALETTE, colour_of, colour_scale
+from charts.theme import FONT, HEIGHT, MUTED, PALETTE, colour_of, colour_scale, rgba
 
 # Funnel stages in the theme's first colour; what leaves the funnel in muted colours.
 _LEAVE_COLOURS = {
@@ -23,12 +23,6 @@ _LEAVE_COLOURS = {
 }
 _VALUE_FORMAT = {"count": ",.0f", "streams": ",.0f", "eur": ",.0f"}
 _UNITS = {"count": "detections", "streams": "streams", "eur": "EUR"}
-
-
-def _rgba(hex_colour: str, alpha: float) -> str:
-    h = hex_colour.lstrip("#")
-    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r},{g},{b},{alpha})"
 
 
 def _plotly_layout(fig: go.Figure, text: str, subtitle: str | None) -> go.Figure:
@@ -81,7 +75,7 @@ def funnel_sankey_chart(
                 "source": [index[s] for s in data["source"]],
                 "target": [index[t] for t in data["target"]],
                 "value": data["value"].astype(float).tolist(),
-                "color": [_rgba(colours[index[t]], 0.35) for t in data["target"]],
+                "color": [rgba(colours[index[t]], 0.35) for t in data["target"]],
                 "hovertemplate": "%{source.label} → %{target.label}: "
                 + prefix
                 + "%{value}<extra></extra>",

@@ -146,6 +146,13 @@ def colour_scale(domain: Iterable[object]) -> alt.Scale:
     return alt.Scale(domain=names, range=[colours[n] for n in names])
 
 
+def rgba(hex_colour: str, alpha: float) -> str:
+    """'#0072B2', 0.35 -> 'rgba(0,114,178,0.35)' (Plotly link colours)."""
+    h = hex_colour.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
 def colour_of(name: str) -> str:
     """The colour of a chart that draws one series (a single-measure bar chart)."""
     return series_colours([name])[name]
@@ -170,12 +177,18 @@ PRINT_CONFIG: dict = {
 @alt.theme.register("fraud", enable=True)
 def fraud_theme() -> alt.theme.ThemeConfig:
     # No background, text or grid colour: on screen those come from the active Streamlit
-    # theme (light or dark); exports add PRINT_CONFIG.
+    # theme (light or dark); exports add PRINT_CONFIG. The one exception is the subtitle,
+    # which Streamlit's theme leaves at Vega's black: the grey that reads on both.
     return {
         "config": {
             "font": FONT,
             "range": {"category": list(PALETTE)},
-            "title": {"anchor": "start", "fontSize": 15, "subtitleFontSize": 12},
+            "title": {
+                "anchor": "start",
+                "fontSize": 15,
+                "subtitleFontSize": 12,
+                "subtitleColor": MUTED,
+            },
             "axis": {"labelFontSize": 11, "titleFontSize": 12},
             # Category axes (labels, markets) show every name rather than every other one.
             "axisBand": {"labelOverlap": False, "labelLimit": 180},

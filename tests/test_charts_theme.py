@@ -89,8 +89,10 @@ def _colours_in(spec: dict) -> set[str]:
 def test_the_registered_theme_leaves_background_and_text_to_streamlit():
     config = theme.fraud_theme()["config"]
     assert "background" not in config
-    assert not any(k.endswith("Color") for k in config.get("title", {}))
     assert not any(k.endswith("Color") for k in config.get("axis", {}))
+    assert not any(k.endswith("Color") for k in config.get("legend", {}))
+    # Streamlit's theme colours the title but leaves the subtitle at Vega's black
+    assert config["title"].get("subtitleColor") == theme.MUTED
 
 
 def test_on_screen_spec_has_no_white_card_and_readable_text_on_both_themes():

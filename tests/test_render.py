@@ -37,7 +37,7 @@ def test_altair_follows_the_theme_and_hides_the_toolbar_download(monkeypatch):
     names = [c[0] for c in st.calls]
     assert names == ["html", "altair_chart"]
     css = st.calls[0][1][0]
-    assert "Download as PNG" in css and "display:none" in css
+    assert "Download as PNG" in css and "Copy Vega-Lite spec" in css and "display:none" in css
     _, (chart,), kwargs = st.calls[1]
     assert kwargs["theme"] == "streamlit" and kwargs["key"] == "k"
     spec = chart.to_dict()

@@ -98,11 +98,13 @@ def period_caption(f, opts, context: str) -> bool:
 
 # Room around a chart's plot area: title and subtitle, the x axis and its title, padding.
 _CHART_CHROME_PX = 120
-# Streamlit 1.67 puts a "Download as PNG" button in every Vega-Lite chart's toolbar and has
-# no option to leave it out; it would bypass the audited export menu, so it is hidden.
-# (Fullscreen stays.)
+# Streamlit 1.67 puts a "Download as PNG" button in every Vega-Lite chart's toolbar (and,
+# on localhost, "Copy Vega-Lite spec", data included) and has no option to leave them out;
+# both would bypass the audited export menu, so they are hidden. Fullscreen stays.
 _HIDE_TOOLBAR_DOWNLOAD = (
-    "<style>[data-testid='stElementToolbarButton']:has(button[aria-label^='Download as PNG'])"
+    "<style>"
+    "[data-testid='stElementToolbarButton']:has(button[aria-label^='Download as PNG']),"
+    "[data-testid='stElementToolbarButton']:has(button[aria-label^='Copy Vega-Lite spec'])"
     "{display:none !important}</style>"
 )
 
