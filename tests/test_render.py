@@ -68,3 +68,12 @@ def test_plotly_has_no_modebar_and_follows_the_theme(monkeypatch):
     assert kwargs["config"]["displayModeBar"] is False  # a caller cannot switch it back on
     assert "toImage" in kwargs["config"]["modeBarButtonsToRemove"]
     assert kwargs["config"]["scrollZoom"] is False
+
+
+def test_one_formatter_for_changes():
+    from analytics import format as fmt
+
+    assert fmt.pp(0.012, signed=True) == "+1.2 pp"
+    assert fmt.change(0.074, 0.055, unit="pct") == "+1.9 pp"
+    assert fmt.change(110, 100) == "+10.0%"
+    assert fmt.change(90, 0) == "–" and fmt.change(float("nan"), 3) == "–"
