@@ -41,6 +41,25 @@ def pct(x: float, *, signed: bool = False) -> str:
     return f"{float(x) * 100:+.1f}%" if signed else f"{float(x) * 100:.1f}%"
 
 
+def pp(x: float, *, signed: bool = False) -> str:
+    """A difference of two ratios (0.012) in percentage points: '+1.2 pp'."""
+    if not _valid(x):
+        return "–"
+    return f"{float(x) * 100:+.1f} pp" if signed else f"{float(x) * 100:.1f} pp"
+
+
+def change(cur: float, prev: float, *, unit: str = "count") -> str:
+    """How ``cur`` moved from ``prev``: '+1.2 pp' for ratios (unit "pct"), else the relative
+    change '+5.3%'; '–' when there is nothing to compare with (a zero or missing ``prev``)."""
+    if not (_valid(cur) and _valid(prev)):
+        return "–"
+    if unit == "pct":
+        return pp(float(cur) - float(prev), signed=True)
+    if float(prev) == 0:
+        return "–"
+    return pct((float(cur) - float(prev)) / abs(float(prev)), signed=True)
+
+
 def hours(x: float) -> str:
     if not _valid(x):
         return "–"

@@ -10,8 +10,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from charts.common import empty_chart, event_layer, money_axis, size, title
-from charts.theme import PALETTE
+from charts.common import date_x, empty_chart, event_layer, money_axis, size, title
+from charts.theme import colour_of
 
 ANOMALY_COLOUR = "#D55E00"  # Okabe-Ito vermillion
 
@@ -59,8 +59,8 @@ def anomaly_chart(
     data = df[["week", "value", "expected", "score", "flagged"]].copy()
     axis = money_axis() if money else alt.Axis(format="~s")
     fmt = ",.0f"
-    base = alt.Chart(data).encode(x=alt.X("week:T", title="Week"))
-    actual = base.mark_line(color=PALETTE[0], strokeWidth=2).encode(
+    base = alt.Chart(data).encode(x=date_x("week", data["week"], title="Week"))
+    actual = base.mark_line(color=colour_of(value_title), strokeWidth=2).encode(
         y=alt.Y("value:Q", title=value_title, axis=axis),
         tooltip=[
             alt.Tooltip("week:T", title="Week of"),
@@ -69,9 +69,9 @@ def anomaly_chart(
             alt.Tooltip("score:Q", title="Anomaly score (robust z)", format=".1f"),
         ],
     )
-    expected = base.mark_line(color="#888888", strokeDash=[5, 3], strokeWidth=1.5).encode(
-        y="expected:Q"
-    )
+    expected = base.mark_line(
+        color=colour_of("Expected"), strokeDash=[5, 3], strokeWidth=1.5
+    ).encode(y="expected:Q")
     layers = [
         actual,
         expected,

@@ -6,13 +6,11 @@ import altair as alt
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.common import count_axis, empty_chart, event_layer, pct_axis, size, title
-from charts.theme import FONT, PALETTE, WIDTH
+from charts.common import count_axis, date_x, empty_chart, event_layer, pct_axis, size, title
+from charts.theme import FONT, MUTED, WIDTH, colour_scale, rgba, series_colours
 
 PRIORITIES = ("P1", "P2", "P3", "P4")
-_PRIORITY_SCALE = alt.Scale(
-    domain=list(PRIORITIES), range=[PALETTE[5], PALETTE[1], PALETTE[0], PALETTE[4]]
-)
+_PRIORITY_SCALE = colour_scale(PRIORITIES)
 WEEK_FIELD = "week_start"  # ISO date string: what a click on a week selects (drill kind "week")
 
 
@@ -118,9 +116,7 @@ def response_time_chart(
     colour = alt.Color(
         "series:N",
         title=None,
-        scale=alt.Scale(
-            domain=["Median", "90th percentile", "SLA"], range=[PALETTE[0], PALETTE[1], PALETTE[5]]
-        ),
+        scale=colour_scale(["Median", "90th percentile", "SLA"]),
     )
     base = alt.Chart(long).encode(
         y=alt.Y("priority:N", title="Priority", sort=list(PRIORITIES)),
@@ -175,12 +171,12 @@ def sla_breach_chart(
         alt.Chart(long)
         .mark_line(point=True, strokeWidth=2)
         .encode(
-            x=alt.X("week:T", title="Week opened"),
+            x=date_x("week", long["week"], title="Week opened"),
             y=alt.Y("rate:Q", title="Breach rate", axis=pct_axis()),
             color=alt.Color(
                 "series:N",
                 title=None,
-                scale=alt.Scale(domain=list(series.values()), range=list(PALETTE[:3])),
+                scale=colour_scale(series.values()),
             ),
             tooltip=[
                 alt.Tooltip("week:T", title="Week of"),
@@ -211,7 +207,7 @@ def escalation_sankey_chart(df: pd.DataFrame, *, subtitle: str | None = None) ->
             y=0.5,
             xref="paper",
             yref="paper",
-            font={"size": 14, "color": "#666666"},
+            font={"size": 14, "color": MUTED},
         )
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
@@ -220,7 +216,8 @@ def escalation_sankey_chart(df: pd.DataFrame, *, subtitle: str | None = None) ->
         sources = sorted(data["from_team"].astype(str).unique())
         targets = sorted(data["to_team"].astype(str).unique())
         labels = [f"{t} (from)" for t in sources] + [f"{t} (to)" for t in targets]
-        colours = [PALETTE[i % (len(PALETTE) - 1)] for i in range(len(sources))]
+        team_colour = series_colours(sources)
+        colours = [team_colour[t] for t in sources]
         src_idx = {t: i for i, t in enumerate(sources)}
         dst_idx = {t: len(sources) + i for i, t in enumerate(targets)}
         money = (
@@ -235,12 +232,15 @@ def escalation_sankey_chart(df: pd.DataFrame, *, subtitle: str | None = None) ->
                     "label": labels,
                     "pad": 14,
                     "thickness": 16,
-                    "color": colours + ["#BBBBBB"] * len(targets),
+                    "color": colours + [MUTED] * len(targets),
                 },
                 link={
                     "source": [src_idx[str(v)] for v in data["from_team"]],
                     "target": [dst_idx[str(v)] for v in data["to_team"]],
                     "value": data["handoffs"].astype(float).tolist(),
+                    # each hand-off in its from-team's colour, see-through: on light and
+                    # dark backgrounds alike (Plotly's default grey glares on dark)
+                    "color": [rgba(team_colour[str(v)], 0.4) for v in data["from_team"]],
                     "customdata": money,
                     "hovertemplate": "%{source.label} → %{target.label}<br>"
                     "%{value:,.0f} hand-offs"
@@ -254,8 +254,6 @@ def escalation_sankey_chart(df: pd.DataFrame, *, subtitle: str | None = None) ->
         font={"family": FONT, "size": 12},
         height=360,
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
-        paper_bgcolor="white",
-        plot_bgcolor="white",
     )
     return fig
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from charts.theme import EVENT_COLOUR, HEIGHT, WIDTH
+from charts.theme import DATE_FORMAT, HEIGHT, MUTED, WIDTH
+
+# Event labels: at most this many rows of labels at the top of the plot; a label that finds
+# no free row is left off (its rule and tooltip stay).
+EVENT_LANES = 3
+_LANE_PX = 12
+_LABEL_LIMIT_PX = 150  # longer titles are cut with an ellipsis
+_CHAR_PX = 5.6  # mean advance of a 10 px sans-serif character
+# The narrowest width an event chart is drawn at on screen (one of two columns on a
+# laptop): label rows are planned for it, so wider renderings only gain room.
+EVENT_PLAN_WIDTH = 480
+MAX_DATE_TICKS = 6
 
 
 def title(text: str, subtitle: str | None = None) -> alt.TitleParams:
@@ -16,13 +27,89 @@ def empty_chart(text: str, message: str = "No data for this selection") -> alt.C
     df = pd.DataFrame({"message": [message]})
     return (
         alt.Chart(df, title=title(text), width=WIDTH, height=80)
-        .mark_text(size=14, color="#666666")
+        .mark_text(size=14, color=MUTED)
         .encode(text="message:N")
     )
 
 
-def event_layer(events: pd.DataFrame | None, x_field: str, start, end) -> list[alt.Chart]:
-    """Vertical rules with short titles at dated policy / detector events within [start, end]."""
+# -- the date axis -------------------------------------------------------------------------
+
+
+def date_ticks(dates, *, grain: str = "week", max_ticks: int = MAX_DATE_TICKS) -> list[dict]:
+    """Tick values for a time axis: the first day of each week (Monday, as the marts'
+    weeks) or of each month within the data's range, thinned to at most ``max_ticks``
+    (every 2nd, 4th, 13th... week), as Vega-Lite DateTime objects (local dates, like the
+    data)."""
+    s = pd.to_datetime(pd.Series(list(dates)), errors="coerce").dropna()
+    if s.empty:
+        return []
+    lo, hi = s.min().normalize(), s.max().normalize()
+    if grain == "month":
+        starts = pd.date_range(lo.to_period("M").start_time, hi, freq="MS")
+        steps = (1, 2, 3, 6, 12, 24)
+    else:
+        starts = pd.date_range(lo - pd.Timedelta(days=lo.weekday()), hi, freq="W-MON")
+        steps = (1, 2, 4, 8, 13, 26, 52, 104)
+    starts = starts[starts >= lo]
+    if len(starts) == 0:
+        starts = pd.DatetimeIndex([lo])
+    step = next((k for k in steps if -(-len(starts) // k) <= max_ticks), steps[-1])
+    return [{"year": t.year, "month": t.month, "date": t.day} for t in starts[::step]]
+
+
+def date_axis(dates, *, grain: str = "week", **kw) -> alt.Axis:
+    """The one date axis: ticks on the week's (month's) first day, one label format."""
+    return alt.Axis(
+        values=date_ticks(dates, grain=grain),
+        format=DATE_FORMAT,
+        labelOverlap="greedy",
+        labelAngle=0,
+        **kw,
+    )
+
+
+def date_x(field: str, dates, *, title: str | None, grain: str = "week") -> alt.X:
+    """``alt.X`` of a temporal ``field`` on the one date axis."""
+    return alt.X(f"{field}:T", title=title, axis=date_axis(dates, grain=grain))
+
+
+# -- events --------------------------------------------------------------------------------
+
+
+def _label_px(text: str) -> float:
+    return min(len(str(text)) * _CHAR_PX, _LABEL_LIMIT_PX) + 6
+
+
+def plan_event_labels(
+    dates: pd.Series, titles: pd.Series, start, end, *, width: int = EVENT_PLAN_WIDTH
+) -> pd.DataFrame:
+    """Where each event's label goes: ``lane`` (0 = top row; None = left off for want of
+    room) and ``side`` ("left": the text runs right of the rule; "right": it runs left of
+    it, near the right edge). Labels of one row never overlap at ``width`` pixels."""
+    t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
+    span = max((t1 - t0).total_seconds(), 1.0)
+    order = sorted(range(len(dates)), key=lambda i: (pd.Timestamp(dates.iloc[i]), i))
+    lane_end = [float("-inf")] * EVENT_LANES
+    lanes: list[int | None] = [None] * len(dates)
+    sides = ["left"] * len(dates)
+    for i in order:
+        x = (pd.Timestamp(dates.iloc[i]) - t0).total_seconds() / span * width
+        w = _label_px(titles.iloc[i])
+        side = "left" if x + w <= width else "right"
+        left_px = x if side == "left" else x - w
+        for lane in range(EVENT_LANES):
+            if left_px >= lane_end[lane] + 4:
+                lanes[i], sides[i] = lane, side
+                lane_end[lane] = left_px + w
+                break
+    return pd.DataFrame({"lane": lanes, "side": sides}, index=dates.index)
+
+
+def event_layer(
+    events: pd.DataFrame | None, x_field: str, start, end, *, width: int = EVENT_PLAN_WIDTH
+) -> list[alt.Chart]:
+    """Vertical rules with short titles at dated policy / detector events within [start, end];
+    titles close in time go to different rows, so none prints over another."""
     if events is None or events.empty:
         return []
     ev = events.copy()
@@ -30,16 +117,32 @@ def event_layer(events: pd.DataFrame | None, x_field: str, start, end) -> list[a
     ev = ev[(ev[x_field] >= pd.Timestamp(start)) & (ev[x_field] <= pd.Timestamp(end))]
     if ev.empty:
         return []
-    ev = ev[[x_field, "title", "kind", "description"]]
-    base = alt.Chart(ev)
-    rule = base.mark_rule(color=EVENT_COLOUR, strokeDash=[4, 3]).encode(
-        x=f"{x_field}:T",
-        tooltip=[alt.Tooltip(f"{x_field}:T", title="Date"), "title:N", "description:N"],
+    ev = ev[[x_field, "title", "kind", "description"]].reset_index(drop=True)
+    plan = plan_event_labels(ev[x_field], ev["title"], start, end, width=width)
+    ev = ev.assign(lane=plan["lane"], side=plan["side"])
+    rule = (
+        alt.Chart(ev[[x_field, "title", "kind", "description"]])
+        .mark_rule(color=MUTED, strokeDash=[4, 3])
+        .encode(
+            x=f"{x_field}:T",
+            tooltip=[alt.Tooltip(f"{x_field}:T", title="Date"), "title:N", "description:N"],
+        )
     )
-    text = base.mark_text(
-        align="left", dx=3, dy=-4, baseline="top", color=EVENT_COLOUR, fontSize=10, angle=0
-    ).encode(x=f"{x_field}:T", y=alt.value(2), text="title:N")
-    return [rule, text]
+    layers: list[alt.Chart] = [rule]
+    for (lane, side), rows in ev.dropna(subset=["lane"]).groupby(["lane", "side"]):
+        text = alt.Chart(rows[[x_field, "title"]]).mark_text(
+            align="left" if side == "left" else "right",
+            dx=3 if side == "left" else -3,
+            baseline="top",
+            color=MUTED,
+            fontSize=10,
+            angle=0,
+            limit=_LABEL_LIMIT_PX,
+        )
+        layers.append(
+            text.encode(x=f"{x_field}:T", y=alt.value(2 + int(lane) * _LANE_PX), text="title:N")
+        )
+    return layers
 
 
 def size(chart: alt.Chart, width: int = WIDTH, height: int = HEIGHT) -> alt.Chart:

@@ -35,7 +35,7 @@ import pandas as pd  # noqa: E402
 import reports as views  # noqa: E402
 from analytics.metrics import METRICS  # noqa: E402
 from charts import export  # noqa: E402
-from charts.theme import PALETTE  # noqa: E402
+from charts.theme import PRINT_GRID, repeated, series_colours  # noqa: E402
 from data_access.filters import URL_KEYS, Filters, Options, context_line  # noqa: E402
 from data_access.scope import FULL, Scope  # noqa: E402
 
@@ -216,6 +216,7 @@ def _native_chart(slide, native: views.Native, cats, series, box) -> None:
     from pptx.chart.data import CategoryChartData
     from pptx.dml.color import RGBColor
     from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+    from pptx.enum.dml import MSO_LINE_DASH_STYLE
     from pptx.util import Pt
 
     kinds = {
@@ -242,13 +243,18 @@ def _native_chart(slide, native: views.Native, cats, series, box) -> None:
     if chart.has_legend:
         chart.legend.position = XL_LEGEND_POSITION.BOTTOM
         chart.legend.include_in_layout = False
-    colours = [RGBColor.from_string(c.lstrip("#")) for c in PALETTE]
-    grey = RGBColor.from_string(PALETTE[-1].lstrip("#"))
+
+    # The app's colours: one per series name (theme.series_colours), so a series looks the
+    # same on screen, in an image and on a slide.
+    def rgb_of(mapping: dict[str, str], name: object) -> RGBColor:
+        return RGBColor.from_string(mapping[str(name)].lstrip("#"))
+
     plot = chart.plots[0]
     if native.kind == "pie":
+        by_category = series_colours(cats)
         for i, point in enumerate(plot.series[0].points):
             point.format.fill.solid()
-            point.format.fill.fore_color.rgb = colours[i % (len(colours) - 1)]
+            point.format.fill.fore_color.rgb = rgb_of(by_category, cats[i])
         plot.has_data_labels = True
         plot.data_labels.show_percentage = True
         plot.data_labels.show_value = False
@@ -260,11 +266,15 @@ def _native_chart(slide, native: views.Native, cats, series, box) -> None:
 
         chart.category_axis.reverse_order = True  # largest first, top down, as on screen
         chart.value_axis.tick_label_position = XL_TICK_LABEL_POSITION.LOW
-    for i, s in enumerate(plot.series):
-        rgb = grey if s.name == "Other" else colours[i % (len(colours) - 1)]
+    by_series = series_colours(name for name, _ in series)
+    dashed = repeated(name for name, _ in series)  # as on screen: a repeated colour is dashed
+    for s in plot.series:
+        rgb = rgb_of(by_series, s.name)
         if native.kind == "line":
             s.format.line.color.rgb = rgb
             s.format.line.width = Pt(2)
+            if s.name in dashed:
+                s.format.line.dash_style = MSO_LINE_DASH_STYLE.DASH
             s.smooth = False
             s.marker.format.fill.solid()
             s.marker.format.fill.fore_color.rgb = rgb
@@ -276,7 +286,7 @@ def _native_chart(slide, native: views.Native, cats, series, box) -> None:
     value_axis.tick_labels.number_format = native.number_format
     value_axis.tick_labels.number_format_is_linked = False
     value_axis.has_major_gridlines = True
-    value_axis.major_gridlines.format.line.color.rgb = RGBColor.from_string("E6E6E6")
+    value_axis.major_gridlines.format.line.color.rgb = RGBColor.from_string(PRINT_GRID.lstrip("#"))
     if native.kind in ("column", "bar") and len(series) > 1 and native.stacked:
         plot.overlap = 100
     if native.kind in ("column", "bar"):

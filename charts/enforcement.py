@@ -6,8 +6,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from charts.common import count_axis, empty_chart, event_layer, money_axis, size, title
-from charts.theme import PALETTE
+from charts.common import count_axis, date_x, empty_chart, event_layer, money_axis, size, title
+from charts.theme import colour_scale
 
 # dim_enforcement_type names in a stable colour order.
 TYPE_ORDER = (
@@ -39,13 +39,9 @@ def actions_by_type_chart(
         alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("week:T", title="Week applied"),
+            x=date_x("week", data["week"], title="Week applied"),
             y=alt.Y("sum(actions):Q", title="Actions", axis=count_axis()),
-            color=alt.Color(
-                "enforcement_type:N",
-                title=None,
-                scale=alt.Scale(domain=domain, range=list(PALETTE)[: len(domain)] or None),
-            ),
+            color=alt.Color("enforcement_type:N", title=None, scale=colour_scale(domain)),
             order=alt.Order("enforcement_type:N"),
             tooltip=[
                 alt.Tooltip("week:T", title="Week of"),
@@ -72,15 +68,9 @@ def money_trend_chart(
         alt.Chart(data)
         .mark_line(point=True, strokeWidth=2)
         .encode(
-            x=alt.X("week:T", title="Week applied"),
+            x=date_x("week", data["week"], title="Week applied"),
             y=alt.Y("value_eur:Q", title="EUR", axis=money_axis()),
-            color=alt.Color(
-                "series:N",
-                title=None,
-                scale=alt.Scale(
-                    domain=domain, range=[PALETTE[i] for i in (0, 1, 2, 5)][: len(domain)]
-                ),
-            ),
+            color=alt.Color("series:N", title=None, scale=colour_scale(domain)),
             tooltip=[
                 alt.Tooltip("week:T", title="Week of"),
                 alt.Tooltip("series:N", title="Series"),
@@ -148,7 +138,7 @@ def actions_share_chart(df: pd.DataFrame, *, subtitle: str | None = None) -> alt
                 "enforcement_type:N",
                 title=None,
                 sort=domain,
-                scale=alt.Scale(domain=domain, range=list(PALETTE)[: len(domain)] or None),
+                scale=colour_scale(domain),
                 legend=alt.Legend(orient="right"),
             ),
             order=alt.Order("actions:Q", sort="descending"),

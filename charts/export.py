@@ -3,7 +3,10 @@
 Altair charts render through vl-convert (no browser). Plotly figures render through kaleido,
 which needs a Chrome/Chromium; ``plotly_export_available()`` says whether one is there.
 CSV and XLSX neutralise spreadsheet formulas: any text cell (headers too) that starts with
-``= + - @ | tab CR LF`` gets a leading apostrophe, while real numbers stay numbers.
+``= + - @ | tab CR LF`` gets a leading apostrophe, while real numbers stay numbers; a whole
+number stays whole (a count that pandas made float is written 123, not 123.0).
+Images are printed on white with dark text (``theme.PRINT_CONFIG``), whatever theme the app
+is shown in.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from datetime import date, datetime
 
 import altair as alt
 import pandas as pd
+
+from charts.theme import PRINT_CONFIG, PRINT_SUBTITLE, PRINT_TEXT
 
 log = logging.getLogger("fraud.export")
 
@@ -63,10 +68,27 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def whole_numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """Float columns whose values are all whole numbers (counts that a NaN, a sum or a join
+    made float) as nullable integers, so text exports write 123 rather than 123.0."""
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if not pd.api.types.is_float_dtype(s):
+            continue
+        values = s.dropna()
+        if values.empty or not ((values % 1 == 0).all() and values.abs().max() < 2**53):
+            continue
+        out[col] = s.astype("Int64")
+    return out
+
+
 def csv_bytes(df: pd.DataFrame) -> bytes:
     buf = io.StringIO()
     # RFC 4180 line ends: fields holding CR or LF get quoted instead of splitting the row.
-    safe_frame(df).to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    safe_frame(whole_numbers(df)).to_csv(
+        buf, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n"
+    )
     return buf.getvalue().encode("utf-8")
 
 
@@ -171,16 +193,29 @@ def with_context(chart: alt.TopLevelMixin, *, title: str, context: str, as_of: d
         "anchor": "start",
         "fontSize": 16,
         "subtitleFontSize": 12,
-        "subtitleColor": "#555555",
+        "color": PRINT_TEXT,
+        "subtitleColor": PRINT_SUBTITLE,
     }
     # Sub-charts keep their own titles off: the export title says it all.
     for key in ("layer", "vconcat", "hconcat", "concat"):
         for sub in spec.get(key, []):
             if isinstance(sub, dict):
                 sub.pop("title", None)
-    spec.setdefault("background", "white")
+    spec["config"] = _merge(spec.get("config", {}), PRINT_CONFIG)
+    spec["background"] = PRINT_CONFIG["background"]
     spec.setdefault("padding", 16)
     return spec
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    """``base`` with ``extra``'s keys set (nested dicts merged), neither changed."""
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def altair_image(spec: dict, fmt: str, *, scale: float = 2.0) -> bytes:
@@ -220,7 +255,11 @@ def plotly_image(
             "x": 0.01,
         },
         margin={"t": 90},
+        # Printed on white with dark ink, whatever the app's theme on screen.
+        template="plotly_white",
         paper_bgcolor="white",
+        plot_bgcolor="white",
+        font={"color": PRINT_TEXT},
     )
     return fig.to_image(format=fmt, scale=scale if fmt == "png" else 1, width=1100, height=560)
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from charts.common import empty_chart, event_layer, money_axis, size, title
-from charts.theme import PALETTE
+from charts.common import date_x, empty_chart, event_layer, money_axis, size, title
+from charts.theme import colour_of, colour_scale, series_colours
 
 _SERIES = ["Actual", "Forecast"]
 
@@ -30,8 +30,12 @@ def fan_chart(
     if hist.empty and fc.empty:
         return empty_chart(text)
     layers: list[alt.Chart] = []
-    colour = alt.Color(
-        "series:N", title=None, scale=alt.Scale(domain=_SERIES, range=[PALETTE[0], PALETTE[5]])
+    colour = alt.Color("series:N", title=None, scale=colour_scale(_SERIES))
+    forecast_colour = series_colours(_SERIES)["Forecast"]
+    x = date_x(
+        "week",
+        pd.concat([hist.get("week", pd.Series(dtype="datetime64[ns]")), fc.get("week")]),
+        title="Week",
     )
     y_axis = alt.Y("value:Q", title="Exposure (EUR)", axis=money_axis())
     if not fc.empty:
@@ -39,9 +43,9 @@ def fan_chart(
             band = fc[["week", lo, hi]].dropna().assign(interval=name)
             layers.append(
                 alt.Chart(band)
-                .mark_area(color=PALETTE[5], opacity=opacity)
+                .mark_area(color=forecast_colour, opacity=opacity)
                 .encode(
-                    x=alt.X("week:T", title="Week"),
+                    x=x,
                     y=alt.Y(f"{lo}:Q", title="Exposure (EUR)", axis=money_axis()),
                     y2=f"{hi}:Q",
                     tooltip=[
@@ -65,7 +69,7 @@ def fan_chart(
         alt.Chart(line_df)
         .mark_line(strokeWidth=2)
         .encode(
-            x=alt.X("week:T", title="Week"),
+            x=x,
             y=y_axis,
             color=colour,
             strokeDash=alt.StrokeDash(
@@ -100,13 +104,9 @@ def scenario_chart(
         alt.Chart(long)
         .mark_line(point=True, strokeWidth=2)
         .encode(
-            x=alt.X("week:T", title="Week"),
+            x=date_x("week", long["week"], title="Week"),
             y=alt.Y("value:Q", title="Exposure (EUR)", axis=money_axis()),
-            color=alt.Color(
-                "series:N",
-                title=None,
-                scale=alt.Scale(domain=["As is", "Scenario"], range=[PALETTE[7], PALETTE[2]]),
-            ),
+            color=alt.Color("series:N", title=None, scale=colour_scale(["As is", "Scenario"])),
             tooltip=[
                 alt.Tooltip("week:T", title="Week of"),
                 alt.Tooltip("series:N", title="Series"),
@@ -129,7 +129,7 @@ def market_forecast_chart(
     sel = alt.selection_point(name="pick", fields=["key"], on="click")
     return (
         alt.Chart(data)
-        .mark_bar(color=PALETTE[0])
+        .mark_bar(color=colour_of("Forecast exposure (EUR)"))
         .encode(
             y=alt.Y("group:N", sort="-x", title=None),
             x=alt.X("forecast_eur:Q", title="Forecast exposure (EUR)", axis=money_axis()),
@@ -167,13 +167,9 @@ def exposure_parts_chart(
         alt.Chart(long)
         .mark_area(opacity=0.85)
         .encode(
-            x=alt.X("week:T", title="Week"),
+            x=date_x("week", long["week"], title="Week"),
             y=alt.Y("value_eur:Q", title="Exposure (EUR)", axis=money_axis(), stack=True),
-            color=alt.Color(
-                "series:N",
-                title=None,
-                scale=alt.Scale(domain=domain, range=[PALETTE[0], PALETTE[1]]),
-            ),
+            color=alt.Color("series:N", title=None, scale=colour_scale(domain)),
             order=alt.Order("series:N"),
             tooltip=[
                 alt.Tooltip("week:T", title="Week of"),

@@ -7,8 +7,9 @@ import altair as alt
 import pandas as pd
 import plotly.graph_objects as go
 
-from charts.common import count_axis, empty_chart, event_layer, pct_axis, size, title
-from charts.theme import FONT, HEIGHT, PALETTE
+from analytics import format as fmt
+from charts.common import count_axis, date_x, empty_chart, event_layer, pct_axis, size, title
+from charts.theme import FONT, HEIGHT, MUTED, PALETTE, colour_of, colour_scale, rgba
 
 # Funnel stages in the theme's first colour; what leaves the funnel in muted colours.
 _LEAVE_COLOURS = {
@@ -24,19 +25,12 @@ _VALUE_FORMAT = {"count": ",.0f", "streams": ",.0f", "eur": ",.0f"}
 _UNITS = {"count": "detections", "streams": "streams", "eur": "EUR"}
 
 
-def _rgba(hex_colour: str, alpha: float) -> str:
-    h = hex_colour.lstrip("#")
-    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
-    return f"rgba({r},{g},{b},{alpha})"
-
-
 def _plotly_layout(fig: go.Figure, text: str, subtitle: str | None) -> go.Figure:
     fig.update_layout(
         title={"text": text, "subtitle": {"text": subtitle or ""}, "x": 0, "xanchor": "left"},
         font={"family": FONT, "size": 12},
         height=HEIGHT + 80,
         margin={"l": 10, "r": 10, "t": 70, "b": 10},
-        paper_bgcolor="white",
     )
     return fig
 
@@ -52,7 +46,11 @@ def funnel_sankey_chart(
     data = flows.dropna(subset=["value"]) if flows is not None and len(flows) else None
     if data is None or data.empty or float(data["value"].sum()) <= 0:
         fig.add_annotation(
-            text="No data for this selection", showarrow=False, x=0.5, y=0.5, font={"size": 14}
+            text="No data for this selection",
+            showarrow=False,
+            x=0.5,
+            y=0.5,
+            font={"size": 14, "color": MUTED},
         )
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
@@ -77,7 +75,7 @@ def funnel_sankey_chart(
                 "source": [index[s] for s in data["source"]],
                 "target": [index[t] for t in data["target"]],
                 "value": data["value"].astype(float).tolist(),
-                "color": [_rgba(colours[index[t]], 0.35) for t in data["target"]],
+                "color": [rgba(colours[index[t]], 0.35) for t in data["target"]],
                 "hovertemplate": "%{source.label} → %{target.label}: "
                 + prefix
                 + "%{value}<extra></extra>",
@@ -99,7 +97,7 @@ def detector_precision_chart(
     )
     chart = (
         alt.Chart(data)
-        .mark_bar(color=PALETTE[0])
+        .mark_bar(color=colour_of("Precision"))
         .encode(
             y=alt.Y("detector:N", sort="-x", title=None),
             x=alt.X(
@@ -144,11 +142,13 @@ def precision_trend_chart(
         alt.Chart(data)
         .mark_line(point=True, strokeWidth=2)
         .encode(
-            x=alt.X("week:T", title="Week of detection"),
+            x=date_x("week", data["week"], title="Week of detection"),
             y=alt.Y(
                 "precision:Q", title="Precision", axis=pct_axis(), scale=alt.Scale(domain=[0, 1])
             ),
-            color=alt.Color("detector:N", title=None),
+            color=alt.Color(
+                "detector:N", title=None, scale=colour_scale(sorted(set(data["detector"])))
+            ),
             tooltip=[
                 alt.Tooltip("week:T", title="Week of"),
                 alt.Tooltip("detector:N", title="Detector"),
@@ -173,13 +173,13 @@ def recall_contribution_chart(
     noun = {"detector": "detector", "typology": "typology"}.get(by, by)
     text = f"Contribution to recall by {noun}"
     if overall is not None and pd.notna(overall):
-        text += f" (overall recall {overall * 100:.1f}%)"
+        text += f" (overall recall {fmt.pct(overall)})"
     if df is None or df.empty or "contribution" not in df or df["contribution"].notna().sum() == 0:
         return empty_chart(text)
     data = df[[by, "contribution", "flagged_streams"]].dropna(subset=["contribution"])
     return (
         alt.Chart(data)
-        .mark_bar(color=PALETTE[2])
+        .mark_bar(color=colour_of("Contribution to recall"))
         .encode(
             y=alt.Y(f"{by}:N", sort="-x", title=None),
             x=alt.X(
@@ -205,7 +205,7 @@ def volume_chart(df: pd.DataFrame, *, subtitle: str | None = None) -> alt.Chart:
     data = df[["detector", "detections"]].dropna()
     return (
         alt.Chart(data)
-        .mark_bar(color=PALETTE[4])
+        .mark_bar(color=colour_of("Detections"))
         .encode(
             y=alt.Y("detector:N", sort="-x", title=None),
             x=alt.X("detections:Q", title="Detections", axis=count_axis()),

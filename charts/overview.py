@@ -5,8 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from charts.common import count_axis, empty_chart, event_layer, money_axis, size, title
-from charts.theme import PALETTE
+from charts.common import count_axis, date_x, empty_chart, event_layer, money_axis, size, title
+from charts.theme import colour_of, colour_scale
 
 
 def weekly_trend_chart(
@@ -30,14 +30,12 @@ def weekly_trend_chart(
         alt.Chart(long)
         .mark_line(point=True, strokeWidth=2)
         .encode(
-            x=alt.X("week:T", title="Week"),
+            x=date_x("week", long["week"], title="Week"),
             y=alt.Y("value:Q", title="Artificial streams", axis=count_axis()),
             color=alt.Color(
                 "series:N",
                 title=None,
-                scale=alt.Scale(
-                    domain=["Detected (flagged)", "Confirmed"], range=[PALETTE[1], PALETTE[0]]
-                ),
+                scale=colour_scale(["Detected (flagged)", "Confirmed"]),
             ),
             tooltip=[
                 alt.Tooltip("week:T", title="Week of"),
@@ -70,7 +68,7 @@ def top_bar_chart(
     data = df[cols].dropna(subset=[value])
     chart = (
         alt.Chart(data)
-        .mark_bar(color=PALETTE[0])
+        .mark_bar(color=colour_of(value_title))
         .encode(
             y=alt.Y(f"{category}:N", sort="-x", title=None),
             x=alt.X(f"{value}:Q", title=value_title, axis=money_axis() if money else count_axis()),

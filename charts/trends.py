@@ -6,12 +6,9 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from charts.common import count_axis, empty_chart, event_layer, pct_axis, size, title
-from charts.theme import PALETTE, SEQUENTIAL
+from charts.common import count_axis, date_x, empty_chart, event_layer, pct_axis, size, title
+from charts.theme import OTHER, SEQUENTIAL, colour_scale, repeated
 
-OTHER = "Other"
-OTHER_COLOUR = PALETTE[-1]
-_SERIES_COLOURS = PALETTE[:-1]
 _GRAIN_TITLE = {"day": "Day", "week": "Week", "month": "Month"}
 _LABELS = {
     "detected_streams": "Detected artificial streams",
@@ -31,6 +28,11 @@ def _value_axis(metric: str) -> alt.Axis:
 
 def _value_format(metric: str) -> str:
     return ".1%" if _is_share(metric) else ",.0f"
+
+
+def _tick_grain(grain: str) -> str:
+    """Month buckets tick on the month's first day; day and week buckets on Mondays."""
+    return "month" if grain == "month" else "week"
 
 
 def _usable(df: pd.DataFrame | None, cols: list[str]) -> bool:
@@ -66,14 +68,9 @@ def trend_chart(
         return empty_chart(text)
     data["period_key"] = data["period"].dt.strftime("%Y-%m-%d")
     order = series_order(data, metric)
-    colours = [
-        OTHER_COLOUR if name == OTHER else _SERIES_COLOURS[i % len(_SERIES_COLOURS)]
-        for i, name in enumerate(order)
-    ]
-    # More series than colours: the second round of colours is dashed.
-    data["dashed"] = data["series"].map(
-        lambda n: order.index(n) >= len(_SERIES_COLOURS) and n != OTHER
-    )
+    # More series than colours: a series whose colour another one already has is dashed.
+    dashed = repeated(order)
+    data["dashed"] = data["series"].map(lambda n: n in dashed)
     tooltip = [
         alt.Tooltip("period:T", title=f"{per} of"),
         alt.Tooltip("series:N", title=split.capitalize() if split != "none" else "Series"),
@@ -83,14 +80,14 @@ def trend_chart(
         if col in data and col != metric:
             tooltip.append(alt.Tooltip(f"{col}:Q", title=name, format=",.0f"))
     base = alt.Chart(data).encode(
-        x=alt.X("period:T", title=per),
+        x=date_x("period", data["period"], title=per, grain=_tick_grain(grain)),
         y=alt.Y(f"{metric}:Q", title=label, axis=_value_axis(metric)),
         color=alt.Color(
             "series:N",
             title=None,
             sort=order,
-            scale=alt.Scale(domain=order, range=colours),
-            legend=None if split == "none" else alt.Legend(columns=4),
+            scale=colour_scale(order),
+            legend=None if split == "none" else alt.Legend(),
         ),
         tooltip=tooltip,
     )
@@ -134,12 +131,17 @@ def overlay_chart(
         alt.Chart(data)
         .mark_line(point=True, strokeWidth=2)
         .encode(
-            x=alt.X("period:T", title=f"{per} (previous period shifted onto this one)"),
+            x=date_x(
+                "period",
+                data["period"],
+                title=f"{per} (previous period shifted onto this one)",
+                grain=_tick_grain(grain),
+            ),
             y=alt.Y("value:Q", title=label, axis=_value_axis(metric)),
             color=alt.Color(
                 "series:N",
                 title=None,
-                scale=alt.Scale(domain=domain, range=[PALETTE[0], OTHER_COLOUR]),
+                scale=colour_scale(domain),
             ),
             strokeDash=alt.StrokeDash(
                 "series:N", scale=alt.Scale(domain=domain, range=[[1, 0], [5, 3]]), legend=None
@@ -185,7 +187,7 @@ def heatmap_chart(
         alt.Chart(data)
         .mark_rect()
         .encode(
-            x=alt.X("week:T", title="Week"),
+            x=date_x("week", data["week"], title="Week"),
             x2="week_end:T",
             y=alt.Y("market:N", title=None, sort=order),
             color=alt.Color(

@@ -139,3 +139,20 @@ def test_file_name():
         "../../etc/passwd", end=date(2026, 1, 1), markets=("<x>",), ext="csv"
     )
     assert "/" not in hostile and ".." not in hostile and "<" not in hostile
+
+
+def test_csv_writes_whole_numbers_without_a_decimal_point():
+    # counts that pandas made float (a NaN, a sum, a join) are still counts
+    df = pd.DataFrame(
+        {
+            "week": ["2025-03-03", "2025-03-10", "2025-03-17"],
+            "cases": [123.0, 4.0, np.nan],
+            "rate": [0.25, 1.0, 0.5],
+            "big": [1.2e12, 3.0, 0.0],
+        }
+    )
+    rows = list(csv.reader(io.StringIO(export.csv_bytes(df).decode())))
+    assert rows[1] == ["2025-03-03", "123", "0.25", "1200000000000"]
+    assert rows[2] == ["2025-03-10", "4", "1.0", "3"]
+    assert rows[3][1] == ""  # unknown stays empty, not "nan" or "<NA>"
+    assert df["cases"].dtype == float  # the caller's frame is not changed

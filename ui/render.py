@@ -12,6 +12,7 @@ import streamlit as st
 
 from analytics import format as fmt
 from analytics.metrics import Tile
+from charts import theme
 from data_access.loaders.base import WarehouseError
 from data_access.scope import Scope
 
@@ -54,7 +55,7 @@ def tiles(items: list[Tile], scope: Scope, columns: int = 4) -> None:
         if delta is None or pd.isna(delta):
             delta_text = None
         elif m.unit == "pct":
-            delta_text = f"{delta * 100:+.1f} pp"
+            delta_text = fmt.pp(delta, signed=True)
         else:
             delta_text = fmt.pct(delta, signed=True)
         colour = (
@@ -98,20 +99,34 @@ def period_caption(f, opts, context: str) -> bool:
 
 # Room around a chart's plot area: title and subtitle, the x axis and its title, padding.
 _CHART_CHROME_PX = 120
+# Streamlit 1.67 puts a "Download as PNG" button in every Vega-Lite chart's toolbar (and,
+# on localhost, "Copy Vega-Lite spec", data included) and has no option to leave them out;
+# both would bypass the audited export menu, so they are hidden. Fullscreen stays.
+_HIDE_TOOLBAR_DOWNLOAD = (
+    "<style>"
+    "[data-testid='stElementToolbarButton']:has(button[aria-label^='Download as PNG']),"
+    "[data-testid='stElementToolbarButton']:has(button[aria-label^='Copy Vega-Lite spec'])"
+    "{display:none !important}</style>"
+)
 
 
 def altair(chart, **kwargs):
-    """``st.altair_chart`` that keeps the chart's own height.
+    """``st.altair_chart`` in the app's way: the active Streamlit theme (light or dark), no
+    image download outside the audited export menu, and the chart's own plot height.
 
-    Streamlit shrinks a chart's height when it is drawn narrower than its spec (in a column,
-    or with a legend at the side), which squashes bar rows and overlaps their labels; giving
-    the element an explicit height keeps the rows readable.
+    Streamlit shrinks a chart's height when it is drawn narrower than its spec (in a column)
+    and takes a bottom legend's rows from the plot; giving the element an explicit height
+    (plot + chrome + legend rows) keeps bar rows readable and the plot its size.
     """
     kwargs.setdefault("width", "stretch")
+    kwargs.setdefault("theme", "streamlit")
+    chart = theme.on_screen(chart)
     if "height" not in kwargs:
-        height = _spec(chart).get("height")
+        spec = _spec(chart)
+        height = spec.get("height")
         if isinstance(height, int | float):
-            kwargs["height"] = int(height) + _CHART_CHROME_PX
+            kwargs["height"] = int(height) + _CHART_CHROME_PX + theme.legend_height(spec)
+    st.html(_HIDE_TOOLBAR_DOWNLOAD)
     return st.altair_chart(chart, **kwargs)
 
 
@@ -133,10 +148,11 @@ def has_selection_spec(spec: dict) -> bool:
 
 
 def plotly(fig, **kwargs):
-    """``st.plotly_chart`` the same way everywhere (full width; no toolbar image download:
-    images leave only through the audited export menu)."""
+    """``st.plotly_chart`` in the app's way: the active Streamlit theme and no modebar (its
+    camera button would download an image outside the audited export menu)."""
     kwargs.setdefault("width", "stretch")
-    kwargs.setdefault("config", {"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]})
+    kwargs.setdefault("theme", "streamlit")
+    kwargs["config"] = {**(kwargs.get("config") or {}), **theme.PLOTLY_SCREEN_CONFIG}
     return st.plotly_chart(fig, **kwargs)
 
 
