@@ -7,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 from analytics import format as fmt
-from analytics.anomalies import DEFAULT_THRESHOLD, weekly_anomalies
 from analytics.forecast import (
     BASELINE,
     FEE_THRESHOLD,
@@ -20,9 +19,7 @@ from analytics.forecast import (
     scenario_factors,
 )
 from analytics.metrics import METRICS
-from charts.anomalies import anomaly_chart
 from charts.exposure import (
-    exposure_parts_chart,
     fan_chart,
     market_forecast_chart,
     scenario_chart,
@@ -35,10 +32,12 @@ from data_access.loaders.exposure import (
     load_weekly_exposure,
 )
 from data_access.loaders.options import load_events
+from reports import exposure as views
 from reports.exposure import fan_frame
 from reports.view import money_columns
 from ui import anomalies, drill, exports, forecasting, render
 from ui.page import start_page
+from ui.view import show
 
 QUARTER = 13
 TOP_MARKETS = 8
@@ -138,22 +137,7 @@ exports.render(
     ),
     ctx,
 )
-in_period = weekly[weekly["week"] >= pd.Timestamp(f.start) - pd.Timedelta(days=6)]
-parts = exposure_parts_chart(in_period, events=events, subtitle=context)
-render.altair(parts, width="stretch")
-exports.render(
-    exports.ChartExport(
-        key="exposure_parts",
-        page="exposure",
-        title="Weekly exposure: royalties at risk and fees outstanding (EUR)",
-        data=in_period,
-        chart=parts,
-        metrics=("exposure_eur",),
-        money=("at_risk_eur", "fees_outstanding_eur", "exposure_eur"),
-        view="exposure.parts",
-    ),
-    ctx,
-)
+show(views.VIEWS[1], ctx)  # exposure.parts
 
 # -- model accuracy ----------------------------------------------------------------------
 st.subheader("Model accuracy (rolling-origin backtest)")
@@ -375,45 +359,21 @@ else:
 
 # -- anomalies ---------------------------------------------------------------------------
 st.subheader("Is this week's spike real? Anomalous weeks")
-z = st.slider(
-    "Anomaly threshold (robust z-score)",
-    min_value=2.0,
-    max_value=6.0,
-    value=DEFAULT_THRESHOLD,
-    step=0.5,
-    key="exposure_z",
-    bind="query-params",
-    help=METRICS["anomaly_score"].definition,
-)
-series = weekly.set_index("week")["exposure_eur"]
-flags = weekly_anomalies(series, threshold=z)
-anomaly_fig = anomaly_chart(flags, subtitle=f"{context} · threshold {z:.1f}", events=events)
-render.altair(anomaly_fig, width="stretch")
-exports.render(
-    exports.ChartExport(
-        key="exposure_anomalies",
-        page="exposure",
-        title="Weekly exposure and anomalous weeks",
-        data=flags,
-        chart=anomaly_fig,
-        metrics=("anomaly_score", "exposure_eur"),
-        money=("value", "expected", "residual"),
-        extra={"Threshold (robust z)": f"{z:.1f}"},
-        view="exposure.anomalies",
-        view_params={"exposure_z": f"{z:.1f}"},
-    ),
-    ctx,
-)
-n_flagged = int(flags["flagged"].sum())
-if n_flagged == 0:
-    st.caption(f"No week scores {z:.1f} or more.")
-else:
+
+
+def anomaly_drivers(flags, params) -> None:
+    """The flagged weeks with the markets and labels that drove them."""
+    if not int(flags["flagged"].fillna(False).astype(bool).sum()):
+        return
     by_label = render.load(load_weekly_by_group, scope, f, "label", "exposure_eur", 10)
     anomalies.render_table(
-        flags,
+        flags.rename(columns={v: k for k, v in views.ANOMALY_MONEY.items()}),
         by_market=by_market,
         by_label=by_label,
         value_title="Exposure (EUR)",
         money=True,
-        threshold=z,
+        threshold=float(params["exposure_z"]),
     )
+
+
+show(views.VIEWS[2], ctx, below=anomaly_drivers)  # exposure.anomalies
