@@ -475,6 +475,8 @@ class Tile:
         """Relative change for counts and money; percentage points for rates."""
         if pd.isna(self.value) or pd.isna(self.previous):
             return None
+        if self.value == 0 and self.previous == 0:
+            return None  # nothing in either period (e.g. a 0 % share of a slice without fraud)
         if self.metric.unit == "pct":
             return self.value - self.previous
         if self.previous == 0:

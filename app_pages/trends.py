@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import streamlit as st
 
+from analytics import format as fmt
 from analytics.anomalies import DEFAULT_THRESHOLD, weekly_anomalies
 from analytics.metrics import METRICS, tiles
 from analytics.trends import add_shares, heatmap_frame, market_order, overlay_frame
@@ -180,7 +181,8 @@ else:
         "detector": f" Top {top} detectors by {metric_word}; the rest are folded into Other.",
     }.get(
         split,
-        f" Top {top} {split}s by {metric_word} over the period; the rest are folded into Other.",
+        f" Top {top} {fmt.plural_of(split)} by {metric_word} over the period; the rest are "
+        "folded into Other.",
     )
     hint = {
         "week": " Click a week to narrow the period to it.",
@@ -281,7 +283,7 @@ exports.render(
 )
 st.caption(
     "The previous period of equal length, shifted forward by "
-    f"{f.days} days so its {grain}s sit under this period's."
+    f"{fmt.plural(f.days, 'day')} so its {fmt.plural_of(grain)} sit under this period's."
     + ("" if compare else " It begins before the data does, so it is incomplete.")
 )
 

@@ -161,7 +161,7 @@ def sla_breach_chart(
         "resolution_breach_rate": "Resolution",
     }
     if df is None or df.empty or df[list(series)].isna().all().all():
-        return empty_chart(text)
+        return empty_chart(text, selection="week_pick" if selectable else None)
     data = df.copy()
     data[WEEK_FIELD] = pd.to_datetime(data["week"]).dt.strftime("%Y-%m-%d")
     long = data.melt(

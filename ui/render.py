@@ -11,6 +11,7 @@ import streamlit as st
 
 from analytics import format as fmt
 from analytics.metrics import Tile
+from charts.common import selection_names
 from data_access.loaders.base import WarehouseError
 from ui.identity import current_scope
 
@@ -49,15 +50,13 @@ def tiles(items: list[Tile], columns: int = 4) -> None:
     cols = st.columns(columns)
     for i, tile in enumerate(items):
         m = tile.metric
-        delta = tile.delta
-        if delta is None:
-            delta_text = None
-        elif m.unit == "pct":
-            delta_text = f"{delta * 100:+.1f} pp"
-        else:
-            delta_text = fmt.pct(delta, signed=True)
+        delta_text = fmt.delta(tile.delta, m.unit)
+        # A change that rounds to nothing is no news: grey, without an arrow.
+        moved = fmt.delta_moved(tile.delta, m.unit)
         colour = (
-            "off" if m.higher_is_better is None else ("normal" if m.higher_is_better else "inverse")
+            "off"
+            if m.higher_is_better is None or not moved
+            else ("normal" if m.higher_is_better else "inverse")
         )
         with cols[i % columns]:
             st.metric(
@@ -65,6 +64,7 @@ def tiles(items: list[Tile], columns: int = 4) -> None:
                 fmt.value(tile.value, m.unit),
                 delta=delta_text,
                 delta_color=colour,
+                delta_arrow="auto" if moved else "off",
                 help=f"{m.definition} Delta: vs the previous period of equal length.",
                 border=True,
             )
@@ -87,16 +87,34 @@ def period_caption(f, opts, context: str) -> bool:
     """The page's context line and whether deltas compare with a fully covered previous
     period; returns that ``compare`` flag (False: the previous period starts before the data)."""
     compare = f.previous().start >= opts.min_date
+    days = fmt.plural(f.days, "day")
+    verb = "begins" if f.days == 1 else "begin"
     st.caption(
-        f"{context} · compared with the previous {f.days} days"
+        f"{context} · compared with the previous {days}"
         if compare
-        else f"{context} · no comparison: the previous {f.days} days begin before the data does"
+        else f"{context} · no comparison: the previous {days} {verb} before the data does"
     )
     return compare
 
 
 # Room around a chart's plot area: title and subtitle, the x axis and its title, padding.
 _CHART_CHROME_PX = 120
+
+
+def _selection_kwargs(chart, kwargs: dict) -> dict:
+    """Keep ``on_select`` only for selections the spec defines: Streamlit raises on a spec
+    without them (e.g. a builder's "no data" placeholder), which would crash the page."""
+    defined = selection_names(chart)
+    mode = kwargs.get("selection_mode")
+    wanted = [mode] if isinstance(mode, str) else list(mode or defined)
+    kept = [name for name in wanted if name in defined]
+    out = dict(kwargs)
+    if not kept:
+        out.pop("on_select", None)
+        out.pop("selection_mode", None)
+    elif mode is not None:
+        out["selection_mode"] = kept[0] if isinstance(mode, str) else kept
+    return out
 
 
 def altair(chart, **kwargs):
@@ -107,6 +125,8 @@ def altair(chart, **kwargs):
     the element an explicit height keeps the rows readable.
     """
     kwargs.setdefault("width", "stretch")
+    if kwargs.get("on_select") not in (None, "ignore"):
+        kwargs = _selection_kwargs(chart, kwargs)
     if "height" not in kwargs:
         height = chart.to_dict().get("height")
         if isinstance(height, int | float):
