@@ -10,8 +10,9 @@ sub-series has 2–3 points, STL's seasonal smoother interpolates them and the r
 collapse to ~0 (every z-score explodes), so shorter series (two or three years of weekly
 data) expect each week from its 6 nearest weeks instead (``neighbour_median``), which
 follows a smooth yearly season closely and is not pulled by a one-week spike.
-``attribute_anomalies`` names the group (market, label, ...) whose value rose most above
-its own median in each flagged week.
+``attribute_anomalies`` names the group (market, label, ...) that drove each flagged week:
+for a rise, the one that rose most above its own median; for a fall, the one that fell
+most below it.
 """
 
 from __future__ import annotations
@@ -134,33 +135,49 @@ def weekly_anomalies(
 def attribute_anomalies(
     flags: pd.DataFrame, by_group: pd.DataFrame, *, value: str = "value"
 ) -> pd.DataFrame:
-    """For each flagged week, the group that rose most above its own median that week.
+    """For each flagged week, the group that drove it: in a week above its expected value
+    (a rise) the group that rose most above its own median, in a week below it (a fall) the
+    group that fell most below its own median.
 
     ``by_group`` has columns week, group (display name), key (filter value), ``value``.
-    Returns week, driver, driver_key, driver_value, driver_median, driver_increase.
+    Returns week, direction ('rise' / 'fall'), driver, driver_key, driver_value,
+    driver_median, driver_change (value − median: negative for a fall).
     """
-    cols = ["week", "driver", "driver_key", "driver_value", "driver_median", "driver_increase"]
+    cols = [
+        "week",
+        "direction",
+        "driver",
+        "driver_key",
+        "driver_value",
+        "driver_median",
+        "driver_change",
+    ]
     if flags is None or flags.empty or by_group is None or by_group.empty:
         return pd.DataFrame(columns=cols)
-    flagged = flags.loc[flags["flagged"], ["week"]]
+    flagged = flags.loc[flags["flagged"].fillna(False).astype(bool)].copy()
+    # The week's direction: its residual's sign (the score's, where no residual is given).
+    sign = flagged["residual"] if "residual" in flagged else flagged["score"]
+    flagged["direction"] = np.where(sign.astype(float) < 0, "fall", "rise")
+    flagged = flagged[["week", "direction"]]
     if flagged.empty:
         return pd.DataFrame(columns=cols)
     g = by_group.copy()
     g["week"] = pd.to_datetime(g["week"])
     g[value] = g[value].astype(float).fillna(0.0)
     g["median"] = g.groupby("key")[value].transform("median")
-    g["increase"] = g[value] - g["median"]
+    g["change"] = g[value] - g["median"]
     hits = g.merge(flagged, on="week", how="inner")
     if hits.empty:
         return pd.DataFrame(columns=cols)
-    top = hits.sort_values(["week", "increase", "key"], ascending=[True, False, True])
-    top = top.groupby("week", as_index=False).head(1)
+    # Rank by the change in the week's own direction: largest rise, or deepest fall.
+    hits["rank"] = np.where(hits["direction"] == "fall", hits["change"], -hits["change"])
+    top = hits.sort_values(["week", "rank", "key"]).groupby("week", as_index=False).head(1)
     return top.rename(
         columns={
             "group": "driver",
             "key": "driver_key",
             value: "driver_value",
             "median": "driver_median",
-            "increase": "driver_increase",
+            "change": "driver_change",
         }
     )[cols].reset_index(drop=True)

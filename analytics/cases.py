@@ -43,20 +43,31 @@ def sla_compliance(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _due(df: pd.DataFrame) -> str:
+    """The breach rates' denominator: cases whose SLA windows had closed by the period end
+    (``cases_due``); frames from before that rule only have ``cases_opened``."""
+    return "cases_due" if "cases_due" in df else "cases_opened"
+
+
 def sla_breach_rates(df: pd.DataFrame) -> pd.DataFrame:
-    """Add the breach rates (either SLA, first response, resolution) ÷ cases opened."""
+    """Add the breach rates (either SLA, first response, resolution) ÷ cases due, and
+    ``complete``: every case the week opened was due (False: the week is partial, its rate
+    is over its older cases only; NaN rate: none was due yet, the week is left out)."""
     out = df.copy()
+    den = _due(out)
     for col, num in (
         ("sla_breach_rate", "sla_breaches"),
         ("first_response_breach_rate", "first_response_breaches"),
         ("resolution_breach_rate", "resolution_breaches"),
     ):
-        out[col] = ratio(out[num], out["cases_opened"]) if not out.empty else []
+        out[col] = ratio(out[num], out[den]) if not out.empty else []
+    out["complete"] = (out[den] >= out["cases_opened"]) if not out.empty else []
     return out
 
 
 def period_breach_rate(df: pd.DataFrame) -> float:
-    """SLA breach rate over the whole period (NaN when no case was opened)."""
-    if df is None or df.empty or df["cases_opened"].sum() == 0:
+    """SLA breach rate over the whole period: breaches ÷ cases due (NaN when none was due)."""
+    if df is None or df.empty:
         return float("nan")
-    return float(df["sla_breaches"].sum() / df["cases_opened"].sum())
+    due = df[_due(df)].sum()
+    return float(df["sla_breaches"].sum() / due) if due else float("nan")

@@ -67,5 +67,52 @@ def hours(x: float) -> str:
     return f"{x:.1f} h" if x < 48 else f"{x / 24:.1f} d"
 
 
+def _delta_suffix(unit: str) -> str:
+    """Rates change in percentage points, everything else in percent."""
+    return " pp" if unit == "pct" else "%"
+
+
+def delta_moved(d: float | None, unit: str = "count") -> bool:
+    """Whether a tile's delta changes its shown digit (0.04 pp is no change on screen)."""
+    return _valid(d) and round(float(d) * 100, 1) != 0
+
+
+def delta(d: float | None, unit: str) -> str | None:
+    """A tile's delta: '+1.2 pp' for rates, '-16.6%' for counts and money; None (show no
+    delta) when missing, NaN or infinite; '0.0 pp' / '0.0%' without a sign for no change."""
+    if not _valid(d):
+        return None
+    suffix = _delta_suffix(unit)
+    if not delta_moved(d, unit):
+        return f"0.0{suffix}"
+    return f"{float(d) * 100:+.1f}{suffix}"
+
+
 def value(x: float, unit: str) -> str:
     return {"eur": eur, "pct": pct, "hours": hours}.get(unit, compact)(x)
+
+
+def plural_of(noun: str) -> str:
+    """English plural of a dashboard noun: day -> days, typology -> typologies, match ->
+    matches (never 'typologys')."""
+    if noun.endswith("y") and noun[-2:-1] not in tuple("aeiou"):
+        return noun[:-1] + "ies"
+    if noun.endswith(("s", "x", "z", "ch", "sh")):
+        return noun + "es"
+    return noun + "s"
+
+
+def noun_for(n: float, noun: str, many: str | None = None) -> str:
+    """``noun`` in the form that goes with ``n``: 1 day, 0 days, 2 days, 1.5 days."""
+    one = _valid(n) and float(n) in (1.0, -1.0)
+    return noun if one else (many or plural_of(noun))
+
+
+def plural(n: float, noun: str, many: str | None = None) -> str:
+    """A count and its noun: '1 day', '91 days', '3 typologies', '1,204 cases'; a missing
+    count reads '–', never 'nan days'."""
+    if not _valid(n):
+        return f"– {many or plural_of(noun)}"
+    x = float(n)
+    shown = f"{x:,.0f}" if x == int(x) else f"{x:,.1f}"
+    return f"{shown} {noun_for(x, noun, many)}"

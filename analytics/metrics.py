@@ -86,9 +86,11 @@ METRICS: dict[str, Metric] = {
             "sla_breach_rate",
             "SLA breach rate",
             "pct",
-            "Cases opened in the period that missed their priority's first-response or "
-            "resolution SLA (cases still waiting count once their SLA has passed) ÷ cases "
-            "opened.",
+            "Cases that missed their priority's first-response or resolution SLA ÷ cases due: "
+            "cases opened in the period whose SLA windows had both closed by the period's end "
+            "(or the data's, if earlier). A case opened two days before the end with a 10-day "
+            "SLA cannot have breached yet, so it is left out rather than counted as met; the "
+            "previous period is judged at its own end.",
             False,
         ),
         # --- cases & escalations ---
@@ -152,16 +154,16 @@ METRICS: dict[str, Metric] = {
             "first_response_breach_rate",
             "First-response SLA breach rate",
             "pct",
-            "Cases opened that missed (or, still waiting, have passed) their first-response "
-            "SLA ÷ cases opened.",
+            "Cases that missed (or, still waiting, have passed) their first-response SLA ÷ "
+            "cases due (SLA windows closed by the period's end).",
             False,
         ),
         Metric(
             "resolution_breach_rate",
             "Resolution SLA breach rate",
             "pct",
-            "Cases opened that missed (or, still unresolved, have passed) their resolution "
-            "SLA ÷ cases opened.",
+            "Cases that missed (or, still unresolved, have passed) their resolution SLA ÷ "
+            "cases due (SLA windows closed by the period's end).",
             False,
         ),
         Metric(
@@ -459,7 +461,9 @@ def derive(df: pd.DataFrame) -> pd.DataFrame:
         out["confirmed_share"] = ratio(out["confirmed_streams"], out["streams"])
     if {"at_risk_eur", "fees_outstanding_eur"} <= cols:
         out["exposure_eur"] = out["at_risk_eur"] + out["fees_outstanding_eur"]
-    if {"sla_breaches", "cases_opened"} <= cols:
+    if {"sla_breaches", "cases_due"} <= cols:
+        out["sla_breach_rate"] = ratio(out["sla_breaches"], out["cases_due"])
+    elif {"sla_breaches", "cases_opened"} <= cols:
         out["sla_breach_rate"] = ratio(out["sla_breaches"], out["cases_opened"])
     return out
 
@@ -475,6 +479,8 @@ class Tile:
         """Relative change for counts and money; percentage points for rates."""
         if pd.isna(self.value) or pd.isna(self.previous):
             return None
+        if self.value == 0 and self.previous == 0:
+            return None  # nothing in either period (e.g. a 0 % share of a slice without fraud)
         if self.metric.unit == "pct":
             return self.value - self.previous
         if self.previous == 0:

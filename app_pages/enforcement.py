@@ -26,7 +26,7 @@ def help_of(key: str) -> str:
 st.title("Enforcement outcomes")
 st.caption(
     f"{context} · actions dated by the day they were applied · compared with the "
-    f"previous {f.days} days"
+    f"previous {fmt.plural(f.days, 'day')}"
 )
 render.filter_notes(f.notes)
 drill.clear_button()

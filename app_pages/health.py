@@ -76,7 +76,7 @@ c2.metric(
 lag_today = (today - latest.date()).days if latest is not None else None
 c3.metric(
     "Behind today",
-    f"{lag_today} days" if lag_today is not None else "–",
+    fmt.plural(lag_today, "day") if lag_today is not None else "–",
     help=METRICS["lag_days"].definition,
     border=True,
 )
@@ -91,7 +91,7 @@ for row in failed.itertuples():
     )
 if lag_today is not None and lag_today > STALE_AFTER_DAYS:
     st.warning(
-        f"The newest data is {lag_today} days old: loads may have stopped.",
+        f"The newest data is {fmt.plural(lag_today, 'day')} old: loads may have stopped.",
         icon=":material/schedule:",
     )
 
@@ -101,7 +101,10 @@ lagging = stats[stats["status"] == "lagging"]
 if not lagging.empty:
     st.warning(
         "Trailing the newest data: "
-        + ", ".join(f"{r.table} ({r.lag_newest_days:.0f} days)" for r in lagging.itertuples())
+        + ", ".join(
+            f"{r.table} ({fmt.plural(round(r.lag_newest_days), 'day')})"
+            for r in lagging.itertuples()
+        )
         + ". Sparse event tables can trail legitimately; daily tables should not.",
         icon=":material/schedule:",
     )

@@ -8,9 +8,10 @@ residual, score, flagged) and attribute_anomalies (week, driver, ...).
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
-from charts.common import date_x, empty_chart, event_layer, money_axis, size, title
+from charts.common import all_zero, date_x, empty_chart, event_layer, money_axis, size, title
 from charts.theme import colour_of
 
 ANOMALY_COLOUR = "#D55E00"  # Okabe-Ito vermillion
@@ -54,7 +55,7 @@ def anomaly_chart(
     value_title: str = "Exposure (EUR)",
 ) -> alt.LayerChart | alt.Chart:
     """The weekly series, its expected value (STL trend + season), and flagged weeks."""
-    if df is None or df.empty or df["value"].dropna().empty:
+    if all_zero(df, "value"):  # no rows, or a slice without money: nothing to draw
         return empty_chart(text)
     data = df[["week", "value", "expected", "score", "flagged"]].copy()
     axis = money_axis() if money else alt.Axis(format="~s")
@@ -87,23 +88,26 @@ def anomaly_table(
 ) -> pd.DataFrame:
     """Flagged weeks, most anomalous first: week, value, expected, score, and for each
     ``drivers`` entry (e.g. {"market": df, "label": df} from attribute_anomalies) the
-    group that drove the week and its increase over its own median."""
+    group that drove the week and its change from its own median (negative for a fall);
+    ``direction`` says whether the week rose above or fell below its expected value."""
     cols = ["week", "value", "expected", "score"]
     if flags is None or flags.empty:
         out = pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
         out["week"] = pd.Series(dtype="datetime64[ns]")
+        out["direction"] = pd.Series(dtype=str)
         for name in drivers or {}:
             out[name] = pd.Series(dtype=str)
-            out[f"{name}_increase"] = pd.Series(dtype=float)
+            out[f"{name}_change"] = pd.Series(dtype=float)
         return out
     out = flags.loc[flags["flagged"].fillna(False).astype(bool), cols].copy()
+    out["direction"] = np.where(out["score"].astype(float) < 0, "fall", "rise")
     for name, d in (drivers or {}).items():
         if d is None or d.empty:
             out[name] = pd.Series(dtype=str)
-            out[f"{name}_increase"] = pd.Series(dtype=float)
+            out[f"{name}_change"] = pd.Series(dtype=float)
             continue
-        d = d[["week", "driver", "driver_increase"]].rename(
-            columns={"driver": name, "driver_increase": f"{name}_increase"}
+        d = d[["week", "driver", "driver_change"]].rename(
+            columns={"driver": name, "driver_change": f"{name}_change"}
         )
         d["week"] = pd.to_datetime(d["week"])
         out = out.merge(d, on="week", how="left")

@@ -149,7 +149,11 @@ def sla_breach_chart(
     subtitle: str | None = None,
     selectable: bool = False,
 ) -> alt.LayerChart | alt.Chart:
-    """Weekly SLA breach rates (either SLA, first response, resolution) of cases opened."""
+    """Weekly SLA breach rates (either SLA, first response, resolution) of the cases due.
+
+    Weeks with no case due yet have no rate and are left out; partial weeks (``complete``
+    False: some cases' SLA windows were still open at the period end) are drawn as hollow,
+    pale points labelled "partial" in the tooltip."""
     text = "SLA breach rate of cases opened, per week"
     series = {
         "sla_breach_rate": "Any SLA",
@@ -157,39 +161,53 @@ def sla_breach_chart(
         "resolution_breach_rate": "Resolution",
     }
     if df is None or df.empty or df[list(series)].isna().all().all():
-        return empty_chart(text)
+        return empty_chart(text, selection="week_pick" if selectable else None)
     data = df.copy()
     data[WEEK_FIELD] = pd.to_datetime(data["week"]).dt.strftime("%Y-%m-%d")
+    if "cases_due" not in data:
+        data["cases_due"] = data["cases_opened"]
+    complete = data["complete"] if "complete" in data else data["cases_due"] >= data["cases_opened"]
+    data["status"] = complete.map({True: "complete", False: "partial: SLA windows still open"})
     long = data.melt(
-        id_vars=["week", WEEK_FIELD, "cases_opened"],
+        id_vars=["week", WEEK_FIELD, "cases_opened", "cases_due", "status"],
         value_vars=list(series),
         var_name="series",
         value_name="rate",
     ).dropna(subset=["rate"])
     long["series"] = long["series"].map(series)
-    lines = (
-        alt.Chart(long)
-        .mark_line(point=True, strokeWidth=2)
-        .encode(
-            x=date_x("week", long["week"], title="Week opened"),
-            y=alt.Y("rate:Q", title="Breach rate", axis=pct_axis()),
-            color=alt.Color(
-                "series:N",
-                title=None,
-                scale=colour_scale(series.values()),
-            ),
-            tooltip=[
-                alt.Tooltip("week:T", title="Week of"),
-                alt.Tooltip("series:N", title="SLA"),
-                alt.Tooltip("rate:Q", title="Breach rate", format=".1%"),
-                alt.Tooltip("cases_opened:Q", title="Cases opened", format=",.0f"),
-            ],
-        )
+    tooltip = [
+        alt.Tooltip("week:T", title="Week of"),
+        alt.Tooltip("series:N", title="SLA"),
+        alt.Tooltip("rate:Q", title="Breach rate", format=".1%"),
+        alt.Tooltip("cases_due:Q", title="Cases due", format=",.0f"),
+        alt.Tooltip("cases_opened:Q", title="Cases opened", format=",.0f"),
+        alt.Tooltip("status:N", title="Week"),
+    ]
+    colour = alt.Color(
+        "series:N",
+        title=None,
+        scale=colour_scale(series.values()),
+    )
+    base = alt.Chart(long).encode(
+        x=date_x("week", long["week"], title="Week opened"),
+        y=alt.Y("rate:Q", title="Breach rate", axis=pct_axis()),
+        color=colour,
+        tooltip=tooltip,
+    )
+    lines = base.mark_line(strokeWidth=2)
+    full = alt.datum.status == "complete"
+    points = base.mark_point(size=40, filled=True).encode(
+        opacity=alt.condition(full, alt.value(1.0), alt.value(0.35)),
+        shape=alt.condition(full, alt.value("circle"), alt.value("diamond")),
     )
     if selectable:
         pick = alt.selection_point(name="week_pick", fields=[WEEK_FIELD], on="click")
-        lines = lines.add_params(pick)
-    layers = [lines, *event_layer(events, "week", data["week"].min(), data["week"].max())]
+        points = points.add_params(pick)
+    layers = [
+        lines,
+        points,
+        *event_layer(events, "week", data["week"].min(), data["week"].max()),
+    ]
     return size(alt.layer(*layers).properties(title=title(text, subtitle)))
 
 

@@ -23,13 +23,59 @@ def title(text: str, subtitle: str | None = None) -> alt.TitleParams:
     return alt.TitleParams(text=text, subtitle=subtitle or alt.Undefined)
 
 
-def empty_chart(text: str, message: str = "No data for this selection") -> alt.Chart:
+NO_DATA = "No data for this selection"
+
+
+def empty_chart(text: str, message: str = NO_DATA, *, selection: str | None = None) -> alt.Chart:
+    """A titled message in place of a chart.
+
+    ``selection`` names the click selection the full chart would define: the placeholder
+    defines it too, so a page that draws the chart with ``on_select`` never meets a spec
+    without the selection it asked for (Streamlit raises on that).
+    """
     df = pd.DataFrame({"message": [message]})
-    return (
+    chart = (
         alt.Chart(df, title=title(text), width=WIDTH, height=80)
         .mark_text(size=14, color=MUTED)
         .encode(text="message:N")
     )
+    if selection:
+        chart = chart.add_params(alt.selection_point(name=selection, fields=["message"]))
+    return chart
+
+
+def all_zero(df: pd.DataFrame | None, columns) -> bool:
+    """True when there is nothing to draw: no frame, no rows, a column missing, or every
+    value of ``columns`` zero or missing (a money view of a slice without money)."""
+    cols = [columns] if isinstance(columns, str) else list(columns)
+    if df is None or df.empty or any(c not in df for c in cols):
+        return True
+    values = df[cols].apply(pd.to_numeric, errors="coerce")
+    return bool(values.fillna(0).abs().to_numpy().sum() == 0)
+
+
+def selection_names(chart) -> set[str]:
+    """Names of the selection parameters a chart's spec defines (in any layer or view)."""
+    try:
+        spec = chart.to_dict()
+    except Exception:  # a chart that cannot be serialised defines nothing usable
+        return set()
+    names: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            for param in node.get("params", []) or []:
+                if isinstance(param, dict) and "select" in param and param.get("name"):
+                    names.add(str(param["name"]))
+            for value in node.values():
+                if isinstance(value, dict | list):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(spec)
+    return names
 
 
 # -- the date axis -------------------------------------------------------------------------

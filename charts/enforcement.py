@@ -6,6 +6,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from analytics.format import plural_of
 from charts.common import count_axis, date_x, empty_chart, event_layer, money_axis, size, title
 from charts.theme import colour_scale
 
@@ -87,9 +88,9 @@ def offenders_chart(
 ) -> alt.Chart:
     """Labels or distributors ranked by confirmed detections; colour = weeks with actions
     (the 'repeat' evidence). ``by`` names the category column ('label' / 'distributor')."""
-    text = f"Repeat offenders: {by}s with the most confirmed detections"
+    text = f"Repeat offenders: {plural_of(by)} with the most confirmed detections"
     if df is None or df.empty or by not in df or df["confirmed_detections"].fillna(0).sum() == 0:
-        return empty_chart(text)
+        return empty_chart(text, selection=f"pick_{by}" if selectable else None)
     data = df[[by, "confirmed_detections", "actions", "action_weeks"]].copy()
     data = data.dropna(subset=["confirmed_detections"])
     chart = (

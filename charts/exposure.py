@@ -6,7 +6,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from charts.common import date_x, empty_chart, event_layer, money_axis, size, title
+from charts.common import all_zero, date_x, empty_chart, event_layer, money_axis, size, title
 from charts.theme import colour_of, colour_scale, series_colours
 
 _SERIES = ["Actual", "Forecast"]
@@ -27,7 +27,8 @@ def fan_chart(
         history.dropna(subset=["value"]).tail(show_weeks) if history is not None else pd.DataFrame()
     )
     fc = forecast.dropna(subset=["mean"]) if forecast is not None else pd.DataFrame()
-    if hist.empty and fc.empty:
+    # A slice without money (every week 0) would draw a flat line on a degenerate axis.
+    if (hist.empty or all_zero(hist, "value")) and (fc.empty or all_zero(fc, "mean")):
         return empty_chart(text)
     layers: list[alt.Chart] = []
     colour = alt.Color("series:N", title=None, scale=colour_scale(_SERIES))
@@ -97,7 +98,7 @@ def scenario_chart(
     long = df.melt(
         id_vars=["week"], value_vars=["baseline", "mean"], var_name="series", value_name="value"
     ).dropna(subset=["value"])
-    if long.empty:
+    if long.empty or all_zero(long, "value"):
         return empty_chart(text)
     long["series"] = long["series"].map({"baseline": "As is", "mean": "Scenario"})
     chart = (
@@ -123,8 +124,8 @@ def market_forecast_chart(
     """Horizontal bars of forecast exposure over the next ``weeks`` per market (key = iso2,
     group = name); a click selects the market ('pick' selection on ``key``)."""
     text = f"Forecast exposure by market, next {weeks} weeks"
-    if df is None or df.empty or df["forecast_eur"].fillna(0).abs().sum() == 0:
-        return empty_chart(text)
+    if all_zero(df, "forecast_eur"):
+        return empty_chart(text, selection="pick")
     data = df[["key", "group", "forecast_eur", "model"]].dropna(subset=["forecast_eur"])
     sel = alt.selection_point(name="pick", fields=["key"], on="click")
     return (

@@ -91,7 +91,7 @@ def detector_precision_chart(
     """Precision (confirmed ÷ reviewed) per detector, bars labelled with the volume."""
     text = "Precision by detector (confirmed ÷ reviewed detections)"
     if df is None or df.empty or "precision" not in df or df["precision"].notna().sum() == 0:
-        return empty_chart(text)
+        return empty_chart(text, selection="pick_detector" if selectable else None)
     data = df[["detector", "precision", "detections", "reviewed", "confirmed"]].dropna(
         subset=["precision"]
     )
@@ -131,7 +131,7 @@ def precision_trend_chart(
     """Weekly precision per detector (lines), with detector launches and policy events."""
     text = "Weekly precision by detector"
     if df is None or df.empty or "precision" not in df or df["precision"].notna().sum() == 0:
-        return empty_chart(text)
+        return empty_chart(text, selection="pick_week" if selectable else None)
     data = df[["week", "detector", "precision", "reviewed", "confirmed"]].dropna(
         subset=["precision"]
     )

@@ -5,7 +5,16 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from charts.common import count_axis, date_x, empty_chart, event_layer, money_axis, size, title
+from charts.common import (
+    all_zero,
+    count_axis,
+    date_x,
+    empty_chart,
+    event_layer,
+    money_axis,
+    size,
+    title,
+)
 from charts.theme import colour_of, colour_scale
 
 
@@ -15,7 +24,7 @@ def weekly_trend_chart(
     """Detected vs confirmed artificial streams per week, with dated events annotated."""
     text = "Detected vs confirmed artificial streams per week"
     if df is None or df.empty:
-        return empty_chart(text)
+        return empty_chart(text, selection="week_pick")
     long = df.melt(
         id_vars=["week"],
         value_vars=["detected_streams", "confirmed_streams"],
@@ -62,8 +71,8 @@ def top_bar_chart(
 ) -> alt.Chart:
     """Horizontal bars, largest first; ``select_field`` adds a click selection named 'pick'
     carrying that column's value (e.g. a market's iso2 code) for drill-down."""
-    if df is None or df.empty or df[value].fillna(0).abs().sum() == 0:
-        return empty_chart(text)
+    if all_zero(df, value):
+        return empty_chart(text, selection="pick" if select_field else None)
     cols = [category, value] + ([select_field] if select_field and select_field != category else [])
     data = df[cols].dropna(subset=[value])
     chart = (

@@ -62,10 +62,10 @@ def trend_chart(
     per = _GRAIN_TITLE.get(grain, grain)
     text = f"{label} per {per.lower()}" + (f" by {split}" if split != "none" else "")
     if not _usable(df, ["period", "series", metric]):
-        return empty_chart(text)
+        return empty_chart(text, selection="pick" if select_field else None)
     data = df.dropna(subset=[metric]).copy()
     if data.empty:
-        return empty_chart(text)
+        return empty_chart(text, selection="pick" if select_field else None)
     data["period_key"] = data["period"].dt.strftime("%Y-%m-%d")
     order = series_order(data, metric)
     # More series than colours: a series whose colour another one already has is dashed.
@@ -170,10 +170,10 @@ def heatmap_chart(
     text = "Detected artificial share by market and week"
     cols = ["week", "week_end", "iso2", "market", "detected_share"]
     if not _usable(df, cols):
-        return empty_chart(text)
+        return empty_chart(text, selection="pick" if selectable else None)
     data = df.copy()
     if data["detected_share"].notna().sum() == 0:
-        return empty_chart(text)
+        return empty_chart(text, selection="pick" if selectable else None)
     order = order or sorted(data["market"].dropna().unique().tolist())
     tooltip = [
         alt.Tooltip("week:T", title="Week of"),

@@ -205,5 +205,5 @@ def context_line(f: Filters, opts: Options) -> str:
             names = opts.name_of(kind)
             shown = [names.get(v, "?") for v in values[:3]]
             more = f" +{len(values) - 3}" if len(values) > 3 else ""
-            parts.append(f"{kind}s " + ", ".join(shown) + more)
+            parts.append(f"{_PLURAL[kind]} " + ", ".join(shown) + more)
     return " · ".join(parts)

@@ -94,7 +94,7 @@ def _trends_main_drill(p) -> Drill | None:
 
 def _trends_main_note(df, p) -> str:
     split, top, word = p["trends_split"], p["trends_top"], p["trends_metric"]
-    plural = {"typology": "typologies", "detector": "detectors"}.get(split, f"{split}s")
+    plural = fmt.plural_of(split)
     how = "" if split == "none" else f"Top {top} {plural} by {word}; the rest are in Other. "
     drill = _trends_main_drill(p)
     hint = {
@@ -292,8 +292,9 @@ VIEWS = (
         ),
         params=(GRAIN, METRIC),
         note=lambda df, p: (
-            f"The previous period of equal length, shifted forward by {df.attrs.get('days', 0)} "
-            f"days so its {p['trends_grain']}s sit under this period's."
+            "The previous period of equal length, shifted forward by "
+            f"{fmt.plural(df.attrs.get('days', 0), 'day')} so its "
+            f"{fmt.plural_of(p['trends_grain'])} sit under this period's."
             + (
                 " It begins before the data does, so it is incomplete."
                 if df.attrs.get("incomplete")

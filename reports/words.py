@@ -8,6 +8,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from analytics import format as fmt
+from analytics.format import plural as plural
 
 
 def num(x) -> float:
@@ -18,10 +19,6 @@ def num(x) -> float:
     return v
 
 
-def plural(n, noun: str) -> str:
-    return f"{fmt.compact(n)} {noun}{'' if num(n) == 1 else 's'}"
-
-
 def valid(x) -> bool:
     return not pd.isna(num(x))
 
@@ -30,7 +27,7 @@ def change_words(cur: float, prev: float, *, pct_points: bool, days: int | None)
     """'rose to 7.4% (+1.9 pp vs the previous 91 days)' and friends."""
     if not valid(prev) or not valid(cur):
         return ""
-    against = f"the previous {days} days" if days else "the previous period"
+    against = f"the previous {fmt.plural(days, 'day')}" if days else "the previous period"
     if pct_points:
         diff = (cur - prev) * 100
         return f" ({diff:+.1f} pp vs {against})"

@@ -92,7 +92,8 @@ def test_flagged_weeks_are_attributed_to_the_group_that_rose_most():
     assert flags["flagged"].sum() == 1
     drivers = attribute_anomalies(flags, by)
     assert list(drivers["driver_key"]) == ["DE"] and list(drivers["driver"]) == ["Germany"]
-    assert drivers["driver_increase"].iloc[0] == 400
+    assert drivers["driver_change"].iloc[0] == 400
+    assert list(drivers["direction"]) == ["rise"]
     assert attribute_anomalies(flags.assign(flagged=False), by).empty
     assert attribute_anomalies(flags, by.iloc[0:0]).empty
 
@@ -104,3 +105,25 @@ def test_long_series_use_stl():
     assert out.loc[200, "flagged"] and out["flagged"].sum() <= 2
     # STL's expected value follows the season (not a flat line).
     assert out["expected"].max() - out["expected"].min() > 400
+
+
+def test_a_drop_is_attributed_to_the_group_that_fell_most_and_says_fall():
+    weeks = pd.date_range("2024-01-01", periods=20, freq="7D")
+    rows = []
+    for i, w in enumerate(weeks):
+        rows.append({"week": w, "key": "SE", "group": "Sweden", "value": 100.0 - (i == 10) * 20})
+        rows.append({"week": w, "key": "US", "group": "United States", "value": 500.0})
+        rows.append({"week": w, "key": "DE", "group": "Germany", "value": 450 - (i == 10) * 400})
+    by = pd.DataFrame(rows)
+    flags = weekly_anomalies(by.groupby("week")["value"].sum(), threshold=3.5)
+    assert flags["flagged"].sum() == 1
+    drivers = attribute_anomalies(flags, by)
+    # Before: the week's "driver" was whoever rose most (nobody did: US at +0) and the table
+    # called the drop an increase.
+    assert list(drivers["driver_key"]) == ["DE"] and list(drivers["direction"]) == ["fall"]
+    assert drivers["driver_change"].iloc[0] == -400
+
+    from charts.anomalies import anomaly_table
+
+    table = anomaly_table(flags, {"market": drivers})
+    assert list(table["direction"]) == ["fall"] and table.loc[0, "market_change"] == -400

@@ -148,8 +148,23 @@ def test_sla_breach_chart_has_week_selection_and_events():
     text = json.dumps(spec)
     assert spec["title"]["text"] == "SLA breach rate of cases opened, per week"
     assert "week_pick" in text and WEEK_FIELD in text
-    assert len(spec["layer"]) == 3  # lines + event rule + event text
+    assert len(spec["layer"]) == 4  # lines + points (complete / partial) + event rule + text
     assert spec["layer"][0]["encoding"]["y"]["axis"]["format"] == ".1%"
+
+
+def test_sla_breach_chart_marks_partial_weeks_and_leaves_out_weeks_with_none_due():
+    df = weekly().assign(cases_due=[3.0, 0.0, 2.0, 5.0, 1.0, 1.0])
+    df["sla_breaches"] = np.minimum(df["sla_breaches"], df["cases_due"])
+    rates = sla_breach_rates(df)
+    # The last week opened 4 cases but only 1 was due: partial, rate over that one case.
+    assert list(rates["complete"]) == [True, True, True, True, True, False]
+    assert rates["sla_breach_rate"].iloc[-1] == 1.0
+    spec = sla_breach_chart(rates, selectable=True).to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    status = {r["week_start"]: r["status"] for r in rows}
+    assert status["2026-10-12"].startswith("partial") and status["2026-09-07"] == "complete"
+    assert "2026-09-14" not in status  # no case opened that week: no rate, not drawn
+    assert "Cases due" in json.dumps(spec)
 
 
 @pytest.mark.parametrize("shape", ["empty", "none", "one", "nan", "full", "no-money"])

@@ -132,6 +132,6 @@ def test_anomaly_table_lists_flagged_weeks_with_drivers():
     assert table.loc[0, "week"] == WEEKS[40] and table.loc[0, "market"] == "Sweden"
     assert list(anomaly_table(None, {"market": None}).columns)[-2:] == [
         "market",
-        "market_increase",
+        "market_change",
     ]
     assert anomaly_table(flags.iloc[0:0]).empty

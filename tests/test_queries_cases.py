@@ -140,27 +140,66 @@ def test_response_times_match_pandas(warehouse_url, demo_frames, f):
         assert row["resolution_within_sla"] == (g["res"] <= res_sla).sum()
 
 
-def test_sla_weekly_matches_pandas(warehouse_url, demo_frames):
-    f = WHOLE
-    c = _opened_in(_cases(demo_frames, f), f).merge(demo_frames["dim_priority"], on="priority")
-    last = demo_frames["fact_case_event"]["event_at"].max()
-    fr = (c["first_response_at"].fillna(last) - c["opened_at"]).dt.total_seconds() / 3600
-    res = (c["resolved_at"].fillna(last) - c["opened_at"]).dt.total_seconds() / 3600
-    c["frb"] = fr > c["first_response_sla_hours"]
-    c["resb"] = res > c["resolution_sla_hours"]
+def sla_judged(frames, c: pd.DataFrame, end: date) -> pd.DataFrame:
+    """Cases ``c`` judged at the end of ``end`` (or the data's last case event if earlier):
+    due = both SLA windows closed by then; breaches count among due cases only."""
+    c = c.merge(frames["dim_priority"], on="priority")
+    cut = min(_cut(Filters(start=end, end=end)), frames["fact_case_event"]["event_at"].max())
+    hours = lambda until: (until - c["opened_at"]).dt.total_seconds() / 3600  # noqa: E731
+    age = hours(pd.Series(cut, index=c.index))
+    due = (age > c["first_response_sla_hours"]) & (age > c["resolution_sla_hours"])
+    frb = hours(c["first_response_at"].fillna(cut)) > c["first_response_sla_hours"]
+    resb = hours(c["resolved_at"].fillna(cut)) > c["resolution_sla_hours"]
+    return c.assign(due=due, frb=due & frb, resb=due & resb, anyb=due & (frb | resb))
+
+
+def _weekly_want(frames, f: Filters) -> pd.DataFrame:
+    c = sla_judged(frames, _opened_in(_cases(frames, f), f), f.end)
     c["week"] = c["opened_at"].dt.normalize() - pd.to_timedelta(c["opened_at"].dt.day_of_week, "D")
-    want = c.groupby("week").agg(
+    return c.groupby("week").agg(
         cases_opened=("case_id", "size"),
+        cases_due=("due", "sum"),
         first_response_breaches=("frb", "sum"),
         resolution_breaches=("resb", "sum"),
-        sla_breaches=("frb", lambda s: (s | c.loc[s.index, "resb"]).sum()),
+        sla_breaches=("anyb", "sum"),
     )
-    got = run(q.sla_weekly_query(f, FULL), warehouse_url)
+
+
+def _weekly_got(url: str, f: Filters) -> pd.DataFrame:
+    got = run(q.sla_weekly_query(f, FULL), url)
     got["week"] = pd.to_datetime(got["week"])
-    got = got.set_index("week")
-    assert got["cases_opened"].sum() == len(c) > 0
+    return got.set_index("week")
+
+
+def test_sla_weekly_matches_pandas(warehouse_url, demo_frames):
+    f = WHOLE
+    want, got = _weekly_want(demo_frames, f), _weekly_got(warehouse_url, f)
+    assert got["cases_opened"].sum() == want["cases_opened"].sum() > 0
     for col in want.columns:
         assert got[col].astype(int).to_dict() == want[col].astype(int).to_dict(), col
+
+
+def test_sla_breach_rate_counts_only_cases_whose_window_closed(warehouse_url, demo_frames):
+    """A period ending a few days after a case opened: that case (resolution SLA of 3 days
+    or more) cannot have breached yet, so it is neither a breach nor a "met" in the rate."""
+    c = demo_frames["fact_case"]
+    newest = c.loc[c["opened_at"].idxmax()]
+    end = (newest["opened_at"] + pd.Timedelta(days=1)).date()
+    f = Filters(start=end - timedelta(days=90), end=end)
+    want, got = _weekly_want(demo_frames, f), _weekly_got(warehouse_url, f)
+    for col in want.columns:
+        assert got[col].astype(int).to_dict() == want[col].astype(int).to_dict(), col
+    # The newest case's week is partial: opened, but not due by the period end.
+    assert got["cases_due"].sum() < got["cases_opened"].sum()
+    assert (got["sla_breaches"] <= got["cases_due"]).all()
+
+    from analytics.cases import period_breach_rate, sla_breach_rates
+
+    rates = sla_breach_rates(got.reset_index())
+    assert not rates["complete"].iloc[-1]
+    due = want["cases_due"].sum()
+    expected = want["sla_breaches"].sum() / due if due else float("nan")
+    assert period_breach_rate(got) == pytest.approx(expected, nan_ok=True)
 
 
 def expected_flows(frames, f: Filters, scope: Scope = FULL) -> pd.DataFrame:

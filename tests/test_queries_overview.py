@@ -132,12 +132,25 @@ def test_open_cases_match_pandas(warehouse_url, demo_frames):
         assert got.loc[0, col] == exp
 
 
-def test_case_kpis_match_pandas(warehouse_url, demo_frames):
-    got = run(q.case_kpi_query(F, FULL), warehouse_url).set_index("period").astype(float)
+@pytest.mark.parametrize("end", [F.end, date(2026, 10, 1)], ids=["default", "mid-data"])
+def test_case_kpis_match_pandas(warehouse_url, demo_frames, end):
+    """Cases opened per period, and the SLA breaches among the cases due at each period's
+    own end (pandas over fact_case: tests/test_queries_cases.sla_judged)."""
+    from tests.test_queries_cases import sla_judged
+
+    f = Filters(start=end - (F.end - F.start), end=end)
+    got = run(q.case_kpi_query(f, FULL), warehouse_url).set_index("period").astype(float)
     c = demo_frames["fact_case"]
-    day = pd.to_datetime(c["opened_at"]).dt.normalize()
-    cur = c[(day >= pd.Timestamp(F.start)) & (day <= pd.Timestamp(F.end))]
-    assert got.loc["current", "cases_opened"] == len(cur)
+    for period, p in (("current", f), ("previous", f.previous())):
+        opened = c[
+            (c["opened_at"] >= pd.Timestamp(p.start))
+            & (c["opened_at"] < pd.Timestamp(p.end + timedelta(days=1)))
+        ]
+        judged = sla_judged(demo_frames, opened, p.end)
+        row = got.loc[period] if period in got.index else pd.Series(0.0, index=got.columns)
+        assert row["cases_opened"] == len(opened), period
+        assert row["cases_due"] == judged["due"].sum(), period
+        assert row["sla_breaches"] == judged["anyb"].sum(), period
 
 
 def test_scope_restricts_rows(warehouse_url, facts):

@@ -6,8 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from analytics.anomalies import attribute_anomalies
+from analytics.format import plural
 from analytics.metrics import METRICS
 from charts.anomalies import anomaly_table
+
+_DRIVER_HELP = (
+    "In a week that rose, the %s that rose most above its own median; in a week that fell, "
+    "the one that fell most below it."
+)
+_CHANGE_HELP = "The driving %s's value that week minus its own median (negative: a fall)."
 
 
 def render_table(
@@ -41,16 +48,20 @@ def render_table(
             "score": st.column_config.NumberColumn(
                 "Score", format="%.1f", help=METRICS["anomaly_score"].definition
             ),
-            "market": st.column_config.TextColumn(
-                "Driving market", help="The market that rose most above its own median."
+            "direction": st.column_config.TextColumn(
+                "Rise or fall", help="Whether the week rose above or fell below what was expected."
             ),
-            "market_increase": st.column_config.NumberColumn("Market increase", format=fmt),
-            "label": st.column_config.TextColumn(
-                "Driving label", help="The label that rose most above its own median."
+            "market": st.column_config.TextColumn("Driving market", help=_DRIVER_HELP % "market"),
+            "market_change": st.column_config.NumberColumn(
+                "Market change", format=fmt, help=_CHANGE_HELP % "market"
             ),
-            "label_increase": st.column_config.NumberColumn("Label increase", format=fmt),
+            "label": st.column_config.TextColumn("Driving label", help=_DRIVER_HELP % "label"),
+            "label_change": st.column_config.NumberColumn(
+                "Label change", format=fmt, help=_CHANGE_HELP % "label"
+            ),
         },
     )
     st.caption(
-        f"{int(flags['flagged'].sum())} week(s) flagged at a threshold of {threshold:.1f}.{note}"
+        f"{plural(int(flags['flagged'].sum()), 'week')} flagged at a threshold of "
+        f"{threshold:.1f}.{note}"
     )

@@ -13,6 +13,7 @@ import streamlit as st
 from analytics import format as fmt
 from analytics.metrics import Tile
 from charts import theme
+from charts.common import selection_names
 from data_access.loaders.base import WarehouseError
 from data_access.scope import Scope
 
@@ -51,15 +52,13 @@ def tiles(items: list[Tile], scope: Scope, columns: int = 4) -> None:
     cols = st.columns(columns)
     for i, tile in enumerate(items):
         m = tile.metric
-        delta = tile.delta
-        if delta is None or pd.isna(delta):
-            delta_text = None
-        elif m.unit == "pct":
-            delta_text = fmt.pp(delta, signed=True)
-        else:
-            delta_text = fmt.pct(delta, signed=True)
+        delta_text = fmt.delta(tile.delta, m.unit)
+        # A change that rounds to nothing is no news: grey, without an arrow.
+        moved = fmt.delta_moved(tile.delta, m.unit)
         colour = (
-            "off" if m.higher_is_better is None else ("normal" if m.higher_is_better else "inverse")
+            "off"
+            if m.higher_is_better is None or not moved
+            else ("normal" if m.higher_is_better else "inverse")
         )
         with cols[i % columns]:
             st.metric(
@@ -67,6 +66,7 @@ def tiles(items: list[Tile], scope: Scope, columns: int = 4) -> None:
                 fmt.value(tile.value, m.unit),
                 delta=delta_text,
                 delta_color=colour,
+                delta_arrow="auto" if moved else "off",
                 help=f"{m.definition} Delta: vs the previous period of equal length.",
                 border=True,
             )
@@ -89,10 +89,12 @@ def period_caption(f, opts, context: str) -> bool:
     """The page's context line and whether deltas compare with a fully covered previous
     period; returns that ``compare`` flag (False: the previous period starts before the data)."""
     compare = f.previous().start >= opts.min_date
+    days = fmt.plural(f.days, "day")
+    verb = "begins" if f.days == 1 else "begin"
     st.caption(
-        f"{context} · compared with the previous {f.days} days"
+        f"{context} · compared with the previous {days}"
         if compare
-        else f"{context} · no comparison: the previous {f.days} days begin before the data does"
+        else f"{context} · no comparison: the previous {days} {verb} before the data does"
     )
     return compare
 
@@ -110,6 +112,22 @@ _HIDE_TOOLBAR_DOWNLOAD = (
 )
 
 
+def _selection_kwargs(chart, kwargs: dict) -> dict:
+    """Keep ``on_select`` only for selections the spec defines: Streamlit raises on a spec
+    without them (e.g. a builder's "no data" placeholder), which would crash the page."""
+    defined = selection_names(chart)
+    mode = kwargs.get("selection_mode")
+    wanted = [mode] if isinstance(mode, str) else list(mode or defined)
+    kept = [name for name in wanted if name in defined]
+    out = dict(kwargs)
+    if not kept:
+        out.pop("on_select", None)
+        out.pop("selection_mode", None)
+    elif mode is not None:
+        out["selection_mode"] = kept[0] if isinstance(mode, str) else kept
+    return out
+
+
 def altair(chart, **kwargs):
     """``st.altair_chart`` in the app's way: the active Streamlit theme (light or dark), no
     image download outside the audited export menu, and the chart's own plot height.
@@ -121,6 +139,8 @@ def altair(chart, **kwargs):
     kwargs.setdefault("width", "stretch")
     kwargs.setdefault("theme", "streamlit")
     chart = theme.on_screen(chart)
+    if kwargs.get("on_select") not in (None, "ignore"):
+        kwargs = _selection_kwargs(chart, kwargs)
     if "height" not in kwargs:
         spec = _spec(chart)
         height = spec.get("height")

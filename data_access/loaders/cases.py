@@ -34,7 +34,8 @@ def load_case_response_times(scope: Scope, filters: Filters, *, url: str) -> pd.
 
 @cached
 def load_case_sla_weekly(scope: Scope, filters: Filters, *, url: str) -> pd.DataFrame:
-    """Per week: cases opened, SLA breaches (either, first response, resolution), exposure."""
+    """Per week: cases opened, cases due (SLA windows closed by the period end), their SLA
+    breaches (either, first response, resolution), exposure."""
     df = run(q.sla_weekly_query(filters, scope), url)
     df["week"] = pd.to_datetime(df["week"])
     return _floats(df, [c for c in df.columns if c != "week"])

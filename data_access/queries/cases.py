@@ -27,7 +27,7 @@ from sqlalchemy import (
 from data_access import schema as s
 from data_access.dialect import hours_between, percentile, trunc_date
 from data_access.filters import Filters
-from data_access.queries.common import scope_predicate, slice_predicate, where
+from data_access.queries.common import scope_predicate, slice_predicate
 from data_access.queries.measures import sum_if, total
 from data_access.scope import Scope
 
@@ -47,14 +47,14 @@ MAX_PAGE = 10_000
 SORT_KEYS = ("opened", "priority", "exposure", "age", "status")
 
 
-def _ts(d: date) -> ColumnElement:
+def midnight(d: date) -> ColumnElement:
     """Midnight at the start of ``d`` as a bound TIMESTAMP parameter."""
     return cast(literal(datetime.combine(d, time()), DateTime()), DateTime())
 
 
 def as_of(f: Filters) -> ColumnElement:
     """The end of the period (midnight after its last day): the backlog's "as of" instant."""
-    return _ts(f.end + timedelta(days=1))
+    return midnight(f.end + timedelta(days=1))
 
 
 def case_predicate(f: Filters, scope: Scope) -> ColumnElement:
@@ -65,17 +65,60 @@ def case_predicate(f: Filters, scope: Scope) -> ColumnElement:
 
 def opened_in_period(f: Filters) -> ColumnElement:
     c = s.fact_case.c
-    return and_(c.opened_at >= _ts(f.start), c.opened_at < as_of(f))
+    return and_(c.opened_at >= midnight(f.start), c.opened_at < as_of(f))
 
 
-def sla_breached(p=None) -> ColumnElement:
-    """Either SLA missed; cases still waiting count once their SLA has passed as of the
-    warehouse's last case event (the same rule as mart_case_daily.sla_breaches)."""
+def data_as_of() -> ColumnElement:
+    """The warehouse's last case event: what is known about waiting cases ends there."""
+    return select(func.max(s.fact_case_event.c.event_at)).scalar_subquery()
+
+
+def sla_cutoff(end: date) -> ColumnElement:
+    """The instant a period's SLA outcomes are judged at: the end of its last day, or the
+    warehouse's last case event when that comes first (nothing is known after it)."""
+    end_ts, last = midnight(end + timedelta(days=1)), data_as_of()
+    return case((last < end_ts, last), else_=end_ts)
+
+
+def _breaches(cutoff: ColumnElement, p) -> tuple[ColumnElement, ColumnElement]:
+    """(first response missed, resolution missed); a case still waiting at ``cutoff`` is
+    judged by its wait so far."""
+    c = s.fact_case.c
+    fr = hours_between(c.opened_at, func.coalesce(c.first_response_at, cutoff))
+    res = hours_between(c.opened_at, func.coalesce(c.resolved_at, cutoff))
+    return fr > p.first_response_sla_hours, res > p.resolution_sla_hours
+
+
+def sla_breached(p=None, cutoff: ColumnElement | None = None) -> ColumnElement:
+    """Either SLA missed; cases still waiting count once their SLA has passed as of
+    ``cutoff`` (default: the warehouse's last case event, as mart_case_daily does)."""
+    p = p if p is not None else s.dim_priority.c
+    return or_(*_breaches(data_as_of() if cutoff is None else cutoff, p))
+
+
+def sla_due(cutoff: ColumnElement, p=None) -> ColumnElement:
+    """The case's SLA windows (first response and resolution) had both closed by
+    ``cutoff``: only then is "not breached" a fact rather than "not yet". The SLA breach
+    rate counts these cases only, so the newest cases of a period (which cannot have
+    breached yet) do not read as an improvement."""
     c, p = s.fact_case.c, (p if p is not None else s.dim_priority.c)
-    last = select(func.max(s.fact_case_event.c.event_at)).scalar_subquery()
-    fr = hours_between(c.opened_at, func.coalesce(c.first_response_at, last))
-    res = hours_between(c.opened_at, func.coalesce(c.resolved_at, last))
-    return or_(fr > p.first_response_sla_hours, res > p.resolution_sla_hours)
+    age = hours_between(c.opened_at, cutoff)
+    return and_(age > p.first_response_sla_hours, age > p.resolution_sla_hours)
+
+
+def sla_measures(cutoff: ColumnElement, p=None) -> dict[str, ColumnElement]:
+    """Cases opened, cases due (windows closed by ``cutoff``) and, among those due, the
+    breaches of either SLA, of the first-response and of the resolution SLA."""
+    p = p if p is not None else s.dim_priority.c
+    due = sla_due(cutoff, p)
+    fr, res = _breaches(cutoff, p)
+    return {
+        "cases_opened": func.count(),
+        "cases_due": sum_if(due, 1),
+        "sla_breaches": sum_if(and_(due, or_(fr, res)), 1),
+        "first_response_breaches": sum_if(and_(due, fr), 1),
+        "resolution_breaches": sum_if(and_(due, res), 1),
+    }
 
 
 def backlog_query(f: Filters, scope: Scope) -> Select:
@@ -145,19 +188,23 @@ def response_times_query(f: Filters, scope: Scope) -> Select:
 
 
 def sla_weekly_query(f: Filters, scope: Scope) -> Select:
-    """Cases opened per week and how many missed an SLA (either, first response, resolution)."""
-    t = s.mart_case_daily
-    week = trunc_date("week", t.c.date_key)
+    """Cases opened per week; how many were due (SLA windows closed by the period end) and,
+    of those, how many missed an SLA (either, first response, resolution).
+
+    Read from fact_case, not mart_case_daily: whether a case is due depends on the hour it
+    opened and on the period's end, which a daily mart judged once cannot know. A week whose
+    newest cases are not due yet is partial (``cases_due < cases_opened``)."""
+    c, p = s.fact_case, s.dim_priority
+    week = trunc_date("week", c.c.opened_at)
+    m = sla_measures(sla_cutoff(f.end), p.c)
     return (
         select(
             week.label("week"),
-            total(t.c.cases_opened).label("cases_opened"),
-            total(t.c.sla_breaches).label("sla_breaches"),
-            total(t.c.first_response_breaches).label("first_response_breaches"),
-            total(t.c.resolution_breaches).label("resolution_breaches"),
-            total(t.c.exposure_eur).label("exposure_eur"),
+            *(v.label(k) for k, v in m.items()),
+            total(c.c.exposure_eur).label("exposure_eur"),
         )
-        .where(where(t, f.narrowed(detectors=()), scope))
+        .select_from(c.join(p, p.c.priority == c.c.priority))
+        .where(opened_in_period(f), case_predicate(f, scope))
         .group_by(week)
         .order_by(week)
     )
@@ -183,7 +230,7 @@ def escalation_flows_query(f: Filters, scope: Scope) -> Select:
         )
         .where(
             e.c.event_type == "handoff",
-            e.c.event_at >= _ts(f.start),
+            e.c.event_at >= midnight(f.start),
             e.c.event_at < as_of(f),
             case_predicate(f, scope),
         )

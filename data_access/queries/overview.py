@@ -10,6 +10,7 @@ from sqlalchemy import Select, and_, case, func, literal, or_, select, union_all
 from data_access import schema as s
 from data_access.dialect import trunc_date
 from data_access.filters import Filters
+from data_access.queries import cases as cq
 from data_access.queries.common import (
     attribution_predicate,
     fraud_mart,
@@ -59,19 +60,29 @@ def enforcement_kpi_query(f: Filters, scope: Scope) -> Select:
 
 
 def case_kpi_query(f: Filters, scope: Scope) -> Select:
-    """Cases opened and SLA breaches per period, and the open backlog at each period end."""
-    t = s.mart_case_daily
-    label, cond = _two_periods(t, f, scope)
-    # Typology applies to cases; detector does not (cases span detections).
+    """Cases opened per period, the cases due (SLA windows closed by that period's end) and
+    their SLA breaches: each period is judged at its own end, so the two compare alike.
+
+    From fact_case (see cases.sla_weekly_query for why not the daily mart); typology
+    applies to cases, detector does not (cases span detections)."""
+    c, p, prev = s.fact_case, s.dim_priority, f.previous()
+    current = c.c.opened_at >= cq.as_of(prev)
+    label = case((current, literal("current")), else_=literal("previous"))
+    cutoff = case((current, cq.sla_cutoff(f.end)), else_=cq.sla_cutoff(prev.end))
+    m = cq.sla_measures(cutoff, p.c)
     return (
-        select(
-            label.label("period"),
-            total(t.c.cases_opened).label("cases_opened"),
-            total(t.c.sla_breaches).label("sla_breaches"),
+        select(label.label("period"), *(m[k].label(k) for k in _CASE_KPIS))
+        .select_from(c.join(p, p.c.priority == c.c.priority))
+        .where(
+            c.c.opened_at >= cq.midnight(prev.start),
+            c.c.opened_at < cq.as_of(f),
+            cq.case_predicate(f, scope),
         )
-        .where(cond)
         .group_by(label)
     )
+
+
+_CASE_KPIS = ("cases_opened", "cases_due", "sla_breaches")
 
 
 def open_cases_query(f: Filters, scope: Scope) -> Select:
