@@ -12,12 +12,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from data_access.dimensions import DIMENSIONS, KEYS
+
 MAX_ITEMS = 500  # per list in a URL; more is refused (and noted), not truncated silently
 MAX_TEXT = 120  # longest single URL value we look at
 DEFAULT_DAYS = 91  # 13 weeks
 
 # URL keys of the global filters; pages add their own keys with their page name as prefix.
-URL_KEYS = ("period", "market", "region", "label", "distributor", "detector", "typology")
+URL_KEYS = ("period", *KEYS)
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,7 @@ class Options:
         return max(self.min_date, self.max_date - timedelta(days=DEFAULT_DAYS - 1)), self.max_date
 
 
-_PLURAL = {
-    "label": "labels",
-    "distributor": "distributors",
-    "detector": "detectors",
-    "typology": "typologies",
-}
+_PLURAL = {d.key: d.attr for d in DIMENSIONS if d.by_name}
 
 
 @dataclass(frozen=True)
@@ -76,7 +73,7 @@ class Filters:
     def __post_init__(self) -> None:
         if self.start > self.end:
             raise ValueError("the period starts after it ends")
-        for name in ("markets", "regions", "labels", "distributors", "detectors", "typologies"):
+        for name in (d.attr for d in DIMENSIONS):
             values = getattr(self, name)
             if len(values) > MAX_ITEMS:
                 raise ValueError(f"too many {name} selected (at most {MAX_ITEMS})")
@@ -102,19 +99,13 @@ class Filters:
         out: dict[str, list[str]] = {}
         if (self.start, self.end) != options.default_period():
             out["period"] = [self.start.isoformat(), self.end.isoformat()]
-        if self.markets:
-            out["market"] = list(self.markets)
-        if self.regions:
-            out["region"] = list(self.regions)
-        for kind, values in (
-            ("label", self.labels),
-            ("distributor", self.distributors),
-            ("detector", self.detectors),
-            ("typology", self.typologies),
-        ):
-            if values:
-                names = options.name_of(kind)
-                out[kind] = [names[v] for v in values if v in names]
+        for d in DIMENSIONS:
+            values = getattr(self, d.attr)
+            if values and d.by_name:
+                names = options.name_of(d.key)
+                out[d.key] = [names[v] for v in values if v in names]
+            elif values:
+                out[d.key] = list(values)
         return out
 
     @classmethod
@@ -133,28 +124,25 @@ class Filters:
                 return []
             return [v.strip() for v in raw if isinstance(v, str) and len(v) <= MAX_TEXT]
 
-        def pick(key: str, allowed: Mapping[str, object] | list[str], noun: str) -> list:
-            got = values(key)
+        def pick(d, allowed: Mapping[str, object] | list[str]) -> list:
+            got = values(d.key)
             ok = [v for v in got if v in allowed]
             if len(ok) < len(got):
                 n = len(got) - len(ok)
-                notes.append(f"{n} unknown {noun}{'s' if n > 1 else ''} in the link were ignored.")
+                noun = d.note_noun if n == 1 else d.note_plural
+                notes.append(
+                    f"{n} unknown {noun} in the link {'was' if n == 1 else 'were'} ignored."
+                )
             if isinstance(allowed, Mapping):
                 return [allowed[v] for v in ok]
             return ok
 
         start, end = cls._period(values("period"), options, notes)
-        return cls(
-            start=start,
-            end=end,
-            markets=tuple(pick("market", options.names("market"), "market code")),
-            regions=tuple(pick("region", options.names("region"), "region")),
-            labels=tuple(pick("label", options.id_of("label"), "label")),
-            distributors=tuple(pick("distributor", options.id_of("distributor"), "distributor")),
-            detectors=tuple(pick("detector", options.id_of("detector"), "detector")),
-            typologies=tuple(pick("typology", options.id_of("typology"), "typology")),
-            notes=tuple(notes),
-        )
+        chosen = {
+            d.attr: tuple(pick(d, options.id_of(d.key) if d.by_name else options.names(d.key)))
+            for d in DIMENSIONS
+        }
+        return cls(start=start, end=end, notes=tuple(notes), **chosen)
 
     @staticmethod
     def _period(raw: list[str], options: Options, notes: list[str]) -> tuple[date, date]:
@@ -191,19 +179,18 @@ def validate_period(start: date, end: date, options: Options, notes: list[str]):
 def context_line(f: Filters, opts: Options) -> str:
     """A one-line description of the filter context, for captions, exports and decks."""
     parts = [f"{f.start:%d %b %Y} – {f.end:%d %b %Y}"]
-    if f.markets:
-        parts.append("markets " + ", ".join(f.markets[:6]) + ("…" if len(f.markets) > 6 else ""))
-    if f.regions:
-        parts.append("regions " + ", ".join(f.regions))
-    for kind, values in (
-        ("label", f.labels),
-        ("distributor", f.distributors),
-        ("typology", f.typologies),
-        ("detector", f.detectors),
-    ):
-        if values:
-            names = opts.name_of(kind)
-            shown = [names.get(v, "?") for v in values[:3]]
-            more = f" +{len(values) - 3}" if len(values) > 3 else ""
-            parts.append(f"{_PLURAL[kind]} " + ", ".join(shown) + more)
+    for d in DIMENSIONS:
+        values = getattr(f, d.attr)
+        if not values:
+            continue
+        if not d.by_name:
+            shown, limit = list(values), 6 if d.key == "market" else len(values)
+            parts.append(
+                f"{d.plural} " + ", ".join(shown[:limit]) + ("…" if len(shown) > limit else "")
+            )
+            continue
+        names = opts.name_of(d.key)
+        shown = [names.get(v, "?") for v in values[:3]]
+        more = f" +{len(values) - 3}" if len(values) > 3 else ""
+        parts.append(f"{d.plural} " + ", ".join(shown) + more)
     return " · ".join(parts)

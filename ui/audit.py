@@ -8,6 +8,7 @@ import streamlit as st
 
 from data_access import audit
 from data_access.access import Viewer
+from data_access.dimensions import DIMENSIONS
 from data_access.filters import Filters
 
 
@@ -15,12 +16,7 @@ def _params(f: Filters) -> dict:
     return {
         "start": f.start.isoformat(),
         "end": f.end.isoformat(),
-        "markets": list(f.markets),
-        "regions": list(f.regions),
-        "labels": list(f.labels),
-        "distributors": list(f.distributors),
-        "detectors": list(f.detectors),
-        "typologies": list(f.typologies),
+        **{d.attr: list(getattr(f, d.attr)) for d in DIMENSIONS},
     }
 
 

@@ -12,13 +12,17 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
+from data_access.filters import URL_KEYS
+
 _PREV = "_drill_previous"
-FILTER_KEYS = ("period", "market", "region", "label", "distributor", "typology", "detector")
+DAY_GRAIN = ("trends_grain", "day")  # (setting, value) a drill into one week switches on
+FILTER_KEYS = URL_KEYS  # the global filters a drill-down may change and "clear" restores
 
 
 def _remember() -> None:
     if _PREV not in st.session_state:
-        st.session_state[_PREV] = {k: st.session_state.get(k) for k in FILTER_KEYS}
+        keys = (*FILTER_KEYS, DAY_GRAIN[0])
+        st.session_state[_PREV] = {k: st.session_state.get(k) for k in keys}
 
 
 def selected_values(chart_key: str, field: str) -> list:
@@ -50,6 +54,8 @@ def pick(chart_key: str, field: str, kind: str) -> Callable[[], None]:
             if start is None:
                 return
             set_period(start, start + timedelta(days=6))
+            # One week by week is one point: the trend switches to its days.
+            st.session_state[DAY_GRAIN[0]] = DAY_GRAIN[1]
         else:
             st.session_state[kind] = sorted({str(v) for v in values})
 
@@ -73,9 +79,12 @@ def set_period(start: date, end: date) -> None:
 def clear() -> None:
     previous = st.session_state.pop(_PREV, None) or {}
     for key, value in previous.items():
-        st.session_state[key] = value if value is not None else ([] if key != "period" else None)
-    if previous.get("period") is None:
-        st.session_state.pop("period", None)
+        if value is not None:
+            st.session_state[key] = value
+        elif key in ("period", DAY_GRAIN[0]):  # was at its default: let the widget default
+            st.session_state.pop(key, None)
+        else:
+            st.session_state[key] = []
 
 
 def clear_button(where=st) -> None:

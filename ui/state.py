@@ -11,20 +11,12 @@ from datetime import date
 
 import streamlit as st
 
+from data_access.dimensions import DIMENSIONS
 from data_access.filters import MAX_ITEMS, Filters, Options, validate_period
 from data_access.filters import context_line as context_line  # re-exported for pages
 from data_access.loaders.options import load_options
 from data_access.scope import Scope
 from ui.identity import current_scope
-
-_MULTI = (
-    ("market", "Markets", "markets"),
-    ("region", "Regions", "regions"),
-    ("label", "Labels", "labels"),
-    ("distributor", "Distributors", "distributors"),
-    ("typology", "Typologies", "typologies"),
-    ("detector", "Detectors", "detectors"),
-)
 
 
 def options(scope: Scope | None = None) -> Options:
@@ -52,11 +44,11 @@ def render_sidebar(opts: Options) -> None:
         bind="query-params",
         help="Inclusive. The previous period of equal length is used for deltas.",
     )
-    for key, label, _ in _MULTI:
+    for d in DIMENSIONS:
         st.sidebar.multiselect(
-            label,
-            options=opts.names(key),
-            key=key,
+            d.label,
+            options=opts.names(d.key),
+            key=d.key,
             bind="query-params",
             max_selections=MAX_ITEMS,
             placeholder="All",
@@ -66,13 +58,13 @@ def render_sidebar(opts: Options) -> None:
             filter_mode="contains",
             select_all=False,
         )
-    if any(st.session_state.get(k) for k, _, _ in _MULTI):
+    if any(st.session_state.get(d.key) for d in DIMENSIONS):
         st.sidebar.button("Clear filters", on_click=clear_filters, icon=":material/filter_alt_off:")
 
 
 def clear_filters() -> None:
-    for key, _, _ in _MULTI:
-        st.session_state[key] = []
+    for d in DIMENSIONS:
+        st.session_state[d.key] = []
 
 
 def current_filters(opts: Options | None = None) -> Filters:
@@ -88,24 +80,19 @@ def current_filters(opts: Options | None = None) -> Filters:
     start, end = period if len(period) == 2 else opts.default_period()
     start, end = validate_period(start, end, opts, notes)
 
-    def ids(kind: str) -> tuple:
-        chosen = st.session_state.get(kind) or []
-        if kind in ("market", "region"):
-            allowed = set(opts.names(kind))
+    def ids(d) -> tuple:
+        chosen = st.session_state.get(d.key) or []
+        if not d.by_name:
+            allowed = set(opts.names(d.key))
             return tuple(v for v in chosen if v in allowed)
-        mapping = opts.id_of(kind)
+        mapping = opts.id_of(d.key)
         return tuple(mapping[v] for v in chosen if v in mapping)
 
     return Filters(
         start=start,
         end=end,
-        markets=ids("market"),
-        regions=ids("region"),
-        labels=ids("label"),
-        distributors=ids("distributor"),
-        typologies=ids("typology"),
-        detectors=ids("detector"),
         notes=tuple(dict.fromkeys(notes)),
+        **{d.attr: ids(d) for d in DIMENSIONS},
     )
 
 

@@ -10,10 +10,6 @@ from data_access import schema as s
 from data_access.filters import Filters
 from data_access.scope import Scope
 
-# Identifiers a user may choose (split / group-by dimensions): name -> how to read it.
-# Nothing outside this allow-list ever becomes part of a statement.
-DIMENSIONS = ("market", "region", "label", "distributor", "typology", "detector")
-
 
 def period(col, start: date, end: date) -> ColumnElement:
     return col.between(start, end)

@@ -15,13 +15,14 @@ from sqlalchemy import Double, Select, case, cast, func, literal, null, select
 
 from data_access import schema as s
 from data_access.dialect import trunc_date
+from data_access.dimensions import KEYS
 from data_access.filters import Filters
 from data_access.queries.common import attribution_predicate, fraud_mart, where
 from data_access.queries.measures import fraud_measures
 from data_access.scope import Scope
 
 TREND_GRAINS = ("day", "week", "month")
-SPLITS = ("none", "market", "region", "label", "distributor", "typology", "detector")
+SPLITS = ("none", *KEYS)  # the allow-list of split dimensions
 TREND_METRICS = ("detected_streams", "confirmed_streams", "detected_share", "confirmed_share")
 OTHER = "Other"
 ALL = "All streams"
