@@ -286,3 +286,10 @@ def test_views_give_the_same_data_on_every_warehouse(warehouse_url, duck_url, op
             assert views.native_data(native, got) == views.native_data(native, want)
     finally:
         views.exposure.FAN_ORIGINS = saved
+
+
+def test_readme_lists_every_view():
+    """The README's list of deck views is the registry's (a new view is documented)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [v for v in views.REGISTRY if f"`{v}`" not in text]
+    assert not missing, missing
