@@ -11,9 +11,9 @@ import streamlit as st
 
 import reports as views
 from charts import export
-from charts.deck import DEFAULT_BASE_URL
 from data_access.filters import Filters, context_line
 from data_access.settings import resolve_url
+from reports.deck import DEFAULT_BASE_URL
 from ui import audit, exports, render
 from ui.page import start_page
 

@@ -1,7 +1,7 @@
 """The dashboard's views, declared once per page (reports/<page>.py), without Streamlit.
 
 ``REGISTRY`` holds every view in page order; the pages draw them (``ui.view.show``), the
-Deck builder and ``python -m charts.deck`` rebuild them, and their settings are the URL
+Deck builder and ``python -m reports.deck`` rebuild them, and their settings are the URL
 allow-list. To add a chart: declare a ``View`` in its page's module, add it to that module's
 ``VIEWS``, and call ``show(view, ctx)`` where the page should draw it.
 """

@@ -15,7 +15,7 @@ from pptx import Presentation
 from pptx.util import Inches
 
 import reports as views
-from charts import cases, common, deck, enforcement, export, overview, theme, trends
+from charts import cases, common, enforcement, export, overview, theme, trends
 from charts.theme import (
     DARK_BACKGROUND,
     DATE_FORMAT,
@@ -28,6 +28,7 @@ from charts.theme import (
     repeated,
     series_colours,
 )
+from reports import deck
 
 
 def _luminance(hex_colour: str) -> float:

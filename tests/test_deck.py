@@ -18,10 +18,10 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 
 import reports as views
 from analytics.metrics import METRICS
-from charts.deck import DeckItem, SpecError, build_deck, load_spec, permalink
 from data_access.filters import Filters
 from data_access.loaders.options import load_options
 from data_access.scope import FULL, Scope
+from reports.deck import DeckItem, SpecError, build_deck, load_spec, permalink
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = "http://dash.example:8501"
@@ -229,7 +229,7 @@ def test_sample_spec_parses(opts):
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "charts.deck", *args],
+        [sys.executable, "-m", "reports.deck", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -90,7 +90,7 @@ def _plotly_bytes(fig_json: str, fmt: str, title: str, context: str, as_of) -> b
 @lru_cache(maxsize=16)
 def _deck_bytes(spec_json: str, url: str, scope, opts: Options) -> bytes:
     """The deck for a JSON spec (cached: a second click on the same deck costs nothing)."""
-    from charts.deck import DeckItem, build_deck
+    from reports.deck import DeckItem, build_deck
 
     spec = json.loads(spec_json)
     items = [

@@ -25,6 +25,10 @@ from data_access.scope import Scope
 from data_access.settings import STATEMENT_TIMEOUT_S, resolve_url
 
 log = logging.getLogger("fraud.warehouse")
+if not st.runtime.exists():
+    # Outside a Streamlit server (the deck CLI, tests, benchmarks) the cache keeps results in
+    # memory; Streamlit says so once per cached function, which is only noise there.
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
 
 CACHE_TTL_S = 600
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import reports
-from charts import deck
+from reports import deck
 from tests.support.apptest import assert_clean, run_app
 
 # Every analysis page and the settings a link may give its views (not the defaults, so a

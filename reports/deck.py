@@ -7,37 +7,32 @@ reproduces the view. The closing slide lists every definition and the data sourc
 
 Scheduled decks, without a browser or Streamlit:
 
-    python -m charts.deck --spec decks/weekly.toml --out weekly.pptx [--url WAREHOUSE]
+    python -m reports.deck --spec decks/weekly.toml --out weekly.pptx [--url WAREHOUSE]
 """
 
 from __future__ import annotations
 
-if __name__ == "__main__":  # the CLI: Streamlit's "no runtime" notices are noise here
-    from streamlit import logger as _streamlit_logger
+import argparse
+import io
+import logging
+import sys
+import tomllib
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from urllib.parse import urlencode
 
-    _streamlit_logger.set_log_level("error")
+import altair as alt
+import pandas as pd
 
-import argparse  # noqa: E402
-import io  # noqa: E402
-import logging  # noqa: E402
-import sys  # noqa: E402
-import tomllib  # noqa: E402
-import warnings  # noqa: E402
-from collections.abc import Mapping, Sequence  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from datetime import date, datetime  # noqa: E402
-from pathlib import Path  # noqa: E402
-from urllib.parse import urlencode  # noqa: E402
-
-import altair as alt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-import reports as views  # noqa: E402
-from analytics.metrics import METRICS  # noqa: E402
-from charts import export  # noqa: E402
-from charts.theme import PRINT_GRID, repeated, series_colours  # noqa: E402
-from data_access.filters import URL_KEYS, Filters, Options, context_line  # noqa: E402
-from data_access.scope import FULL, Scope  # noqa: E402
+import reports as views
+from analytics.metrics import METRICS
+from charts import export
+from charts.theme import PRINT_GRID, repeated, series_colours
+from data_access.filters import URL_KEYS, Filters, Options, context_line
+from data_access.scope import FULL, Scope
 
 log = logging.getLogger("fraud.deck")
 
@@ -422,7 +417,7 @@ def load_spec(text: str, options: Options) -> tuple[str, str, list[DeckItem]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m charts.deck", description="Build a PowerPoint deck from a TOML spec."
+        prog="python -m reports.deck", description="Build a PowerPoint deck from a TOML spec."
     )
     parser.add_argument("--spec", required=True, type=Path, help="the deck spec (TOML)")
     parser.add_argument("--out", required=True, type=Path, help="where to write the .pptx")
