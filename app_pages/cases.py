@@ -158,10 +158,15 @@ else:
             )
 
 # --- SLA breach rate over time -------------------------------------------------------------
-st.subheader("SLA breach rate")
+st.subheader(
+    "SLA breach rate",
+    help=f"{METRICS['sla_breach_rate'].definition}\n\n"
+    f"{METRICS['first_response_breach_rate'].definition}\n\n"
+    f"{METRICS['resolution_breach_rate'].definition}",
+)
 st.caption(
-    f"{METRICS['sla_breach_rate'].definition} {METRICS['first_response_breach_rate'].definition} "
-    f"{METRICS['resolution_breach_rate'].definition} Click a week to narrow the period to it."
+    "Cases opened each week whose SLA windows had closed by the period end; pale diamonds "
+    "mark weeks with cases still inside their window."
 )
 if weekly.empty:
     st.info("No case was opened in this period.", icon=":material/filter_list_off:")

@@ -72,8 +72,10 @@ with cols[4]:
 sankey, precision, precision_trend, recall_detector, recall_typology = views.VIEWS
 table = funnel_table(stages, measure)
 show(sankey, ctx)
+# Conversions as text: the first stage has no previous one ("–", never "None").
 shown = table.assign(
-    from_previous=table["from_previous"] * 100, from_detected=table["from_detected"] * 100
+    from_previous=table["from_previous"].map(fmt.pct),
+    from_detected=table["from_detected"].map(fmt.pct),
 )[["label", "value", "from_previous", "from_detected"]]
 value_format = {"count": "localized", "streams": "localized", "eur": "euro"}[measure]
 st.dataframe(
@@ -85,11 +87,11 @@ st.dataframe(
         "value": st.column_config.NumberColumn(
             MEASURES[measure], format=value_format, help=help_of("funnel_stage")
         ),
-        "from_previous": st.column_config.NumberColumn(
-            "From previous stage", format="%.1f%%", help=help_of("stage_conversion")
+        "from_previous": st.column_config.TextColumn(
+            "From previous stage", help=help_of("stage_conversion")
         ),
-        "from_detected": st.column_config.NumberColumn(
-            "From detections", format="%.1f%%", help=help_of("conversion_from_detection")
+        "from_detected": st.column_config.TextColumn(
+            "From detections", help=help_of("conversion_from_detection")
         ),
     },
 )
