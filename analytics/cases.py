@@ -7,17 +7,6 @@ import pandas as pd
 from analytics.metrics import ratio
 
 
-def backlog_by(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Open cases and their exposure summed over ``keys`` (empty in, empty out)."""
-    # Viewers without the money right get no exposure_eur column from the loaders.
-    measures = ["cases", "exposure_eur"] if df is None or "exposure_eur" in df else ["cases"]
-    cols = [*keys, *measures]
-    if df is None or df.empty:
-        return pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
-    out = df.groupby(keys, observed=True, as_index=False)[measures].sum()
-    return out.astype(dict.fromkeys(measures, float))
-
-
 def backlog_totals(df: pd.DataFrame) -> dict[str, float]:
     if df is None or df.empty:
         return {"open_cases": 0.0, "backlog_exposure_eur": 0.0, "oldest_open_h": float("nan")}

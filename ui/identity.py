@@ -73,10 +73,6 @@ def current_scope() -> Scope:
     return current_viewer().scope
 
 
-def current_user() -> str:
-    return current_viewer().user
-
-
 def single_page(body: Callable[[], None], title: str = "Fraud insights") -> NoReturn:
     """Run ``body`` as the app's only page, then stop.
 

@@ -94,8 +94,3 @@ def current_filters(opts: Options | None = None) -> Filters:
         notes=tuple(dict.fromkeys(notes)),
         **{d.attr: ids(d) for d in DIMENSIONS},
     )
-
-
-def set_filter(kind: str, names: list[str]) -> None:
-    """Narrow a global filter programmatically (drill-down); bound widgets update the URL."""
-    st.session_state[kind] = names

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from sqlalchemy import ColumnElement, Table, and_, false, select, true
 
@@ -13,14 +13,6 @@ from data_access.scope import Scope
 
 def period(col, start: date, end: date) -> ColumnElement:
     return col.between(start, end)
-
-
-def ts_period(col, start: date, end: date) -> ColumnElement:
-    """Timestamps within the days [start, end], written so the warehouse can prune on the raw
-    column (a CAST(col AS DATE) BETWEEN ... cannot use zone maps or indexes)."""
-    first = datetime.combine(start, time.min)
-    after = datetime.combine(end + timedelta(days=1), time.min)
-    return and_(col >= first, col < after)
 
 
 def slice_predicate(t: Table, f: Filters, *, attribution: bool = True) -> ColumnElement:
