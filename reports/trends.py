@@ -55,6 +55,7 @@ TOP = Param(
     default="6",
     widget="slider",
     noun="top-N",
+    idle_when=("trends_split", "none"),
 )
 THRESHOLDS = tuple(f"{x / 2:.1f}" for x in range(4, 13))
 Z = Param(

@@ -43,6 +43,8 @@ class Param:
     shared: bool = False
     money_choices: tuple[str, ...] = ()  # choices offered only to viewers with the money right
     noun: str = ""  # what a message calls it ("split dimension"); default: the label
+    # (setting, value): the widget is greyed out while that other setting has that value.
+    idle_when: tuple[str, str] | None = None
 
     @property
     def called(self) -> str:

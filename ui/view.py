@@ -29,7 +29,8 @@ def own_params(view: View, ctx: PageContext) -> dict[str, str]:
     if own:
         cols = st.columns(len(own)) if len(own) > 1 else [st]
         for p, col in zip(own, cols, strict=True):
-            values[p.key] = widgets.param_widget(p, ctx.scope, where=col)
+            idle = p.idle_when is not None and values.get(p.idle_when[0]) == p.idle_when[1]
+            values[p.key] = widgets.param_widget(p, ctx.scope, where=col, disabled=idle)
     return reports.safe_params(view, {k: v for k, v in values.items() if k in _keys(view)})
 
 

@@ -13,7 +13,7 @@ def choices_for(p: Param, scope: Scope) -> tuple[str, ...]:
     return tuple(c for c in p.choices if scope.money or c not in p.money_choices)
 
 
-def param_widget(p: Param, scope: Scope, *, where=st) -> str:
+def param_widget(p: Param, scope: Scope, *, where=st, disabled: bool = False) -> str:
     """Draw ``p``'s widget and return its value (always one of the allowed choices)."""
     choices = choices_for(p, scope)
     initial = p.initial if p.initial in choices else choices[0]
@@ -21,7 +21,7 @@ def param_widget(p: Param, scope: Scope, *, where=st) -> str:
     # role) is replaced before the widget is created, so the widget never sees it.
     if p.key in st.session_state and _choice_of(st.session_state[p.key], choices) is None:
         del st.session_state[p.key]
-    common = {"key": p.key, "help": p.help or None, "bind": "query-params"}
+    common = {"key": p.key, "help": p.help or None, "bind": "query-params", "disabled": disabled}
     if p.widget == "slider" and _numeric(choices):
         # A numeric slider: the URL keeps the choice's own text ("6", "3.5").
         nums = [float(c) for c in choices]
@@ -34,6 +34,7 @@ def param_widget(p: Param, scope: Scope, *, where=st) -> str:
             max_value=cast(nums[-1]),
             value=cast(float(initial)),
             step=step,
+            format=None if whole else "%.1f",
             **common,
         )
         value = _choice_of(picked, choices)
