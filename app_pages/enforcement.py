@@ -60,36 +60,21 @@ show(weekly_actions, ctx)
 show(money, ctx)
 show(by_type_view, ctx)
 by_type = render.load(load_enforcement_by_type, scope, f)
-columns = ["enforcement_type", "actions", "reversed", "streams_removed"]
-if scope.money:
-    columns += ["amount_eur", "recovered_eur", "reversed_eur"]
-st.dataframe(
-    by_type[columns],
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "enforcement_type": st.column_config.TextColumn("Action type"),
-        "actions": st.column_config.NumberColumn(
-            "Actions", format="localized", help=help_of("actions_applied")
-        ),
-        "reversed": st.column_config.NumberColumn(
-            "Reversed", format="localized", help="Actions reversed after a successful appeal."
-        ),
-        "streams_removed": st.column_config.NumberColumn(
-            "Streams removed", format="compact", help=help_of("streams_removed")
-        ),
-        "amount_eur": st.column_config.NumberColumn(
+render.table(
+    by_type,
+    {
+        "enforcement_type": ("Action type", "text", ""),
+        "actions": "actions_applied",
+        "reversed": ("Reversed", "count", "Actions reversed after a successful appeal."),
+        "streams_removed": "streams_removed",
+        "amount_eur": (
             "Amount (EUR)",
-            format="euro",
-            help="Money the actions concern (EUR): royalties of removed streams, royalties "
+            "eur",
+            "Money the actions concern (EUR): royalties of removed streams, royalties "
             "withheld, per-track fees.",
         ),
-        "recovered_eur": st.column_config.NumberColumn(
-            "Fees recovered (EUR)", format="euro", help=help_of("fees_recovered_eur")
-        ),
-        "reversed_eur": st.column_config.NumberColumn(
-            "Reversed (EUR)", format="euro", help=help_of("reversed_eur")
-        ),
+        "recovered_eur": "fees_recovered_eur",
+        "reversed_eur": "reversed_eur",
     },
 )
 st.caption(f"Actions and money by type · {context}")
@@ -100,60 +85,23 @@ st.subheader("Repeat offenders")
 
 def offenders_table(offenders, params) -> None:
     by = params["enforcement_by"]
-    shown = offenders.assign(
-        confirmed_streams_share=offenders["confirmed_streams_share"] * 100,
-        appeal_rate=offenders["appeal_rate"] * 100,
-        overturn_rate=offenders["overturn_rate"] * 100,
-    )
-    columns = [
-        by,
-        "confirmed_detections",
-        "confirmed_streams_share",
-        "actions",
-        "action_weeks",
-        *(["amount_eur"] if scope.money else []),
-        "appeals",
-        "appeal_rate",
-        "overturn_rate",
-        "decide_median_h",
-    ]
-    st.dataframe(
-        shown[columns],
-        hide_index=True,
-        width="stretch",
-        column_config={
-            by: st.column_config.TextColumn(by.capitalize()),
-            "confirmed_detections": st.column_config.NumberColumn(
-                "Confirmed detections", format="localized", help=help_of("funnel_stage")
-            ),
-            "confirmed_streams_share": st.column_config.NumberColumn(
-                "Share of confirmed streams",
-                format="%.1f%%",
-                help=help_of("confirmed_streams_share"),
-            ),
-            "actions": st.column_config.NumberColumn(
-                "Actions", format="localized", help=help_of("actions_applied")
-            ),
-            "action_weeks": st.column_config.NumberColumn(
-                "Weeks with actions", format="localized", help=help_of("action_weeks")
-            ),
-            "amount_eur": st.column_config.NumberColumn(
+    render.table(
+        offenders,
+        {
+            by: (by.capitalize(), "text", ""),
+            "confirmed_detections": ("Confirmed detections", "count", help_of("funnel_stage")),
+            "confirmed_streams_share": "confirmed_streams_share",
+            "actions": "actions_applied",
+            "action_weeks": "action_weeks",
+            "amount_eur": (
                 "Money enforced (EUR)",
-                format="euro",
-                help="Money of the actions applied to it in the period (EUR).",
+                "eur",
+                "Money of the actions applied to it in the period (EUR).",
             ),
-            "appeals": st.column_config.NumberColumn("Appeals", format="localized"),
-            "appeal_rate": st.column_config.NumberColumn(
-                "Appeal rate", format="%.1f%%", help=help_of("appeal_rate")
-            ),
-            "overturn_rate": st.column_config.NumberColumn(
-                "Overturn rate", format="%.1f%%", help=help_of("overturn_rate")
-            ),
-            "decide_median_h": st.column_config.NumberColumn(
-                "Time to decide appeals, median (h)",
-                format="%.0f",
-                help=help_of("appeal_decision_time"),
-            ),
+            "appeals": ("Appeals", "count", ""),
+            "appeal_rate": "appeal_rate",
+            "overturn_rate": "overturn_rate",
+            "decide_median_h": "appeal_decision_time",
         },
     )
 

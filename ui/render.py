@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import contextmanager
 from typing import TypeVar
 
@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import format as fmt
-from analytics.metrics import Tile
+from analytics.metrics import METRICS, Tile
 from charts import theme
 from charts.common import selection_names
 from data_access.loaders.base import WarehouseError
@@ -182,3 +182,39 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 def plain(text: str) -> str:
     """Text (which may hold warehouse names) shown through markdown as written."""
     return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+# Streamlit number formats per metric unit: one formatter for every table.
+# Shares are shown as 5.3% (one decimal, as in tiles and charts): the table holds them x100.
+_UNIT_FORMATS = {"count": "localized", "eur": "euro", "pct": "%.1f%%", "hours": "%.1f"}
+
+
+def table(df: pd.DataFrame, columns: Mapping[str, str | tuple[str, str, str]], **kwargs) -> None:
+    """A table whose column labels, number formats and help come from METRICS.
+
+    ``columns`` maps each shown column to a metric key, or to (label, unit, help) for a
+    column that is not a metric ("text" is a text column). Columns absent from the frame
+    (money for a viewer without the right) are skipped.
+    """
+    config, shown = {}, []
+    df = df.copy()
+    for col, spec in columns.items():
+        if col not in df.columns:
+            continue
+        if isinstance(spec, str):
+            m = METRICS[spec]
+            label, unit, help_ = m.label, m.unit, m.definition
+        else:
+            label, unit, help_ = spec
+        shown.append(col)
+        if unit == "pct":
+            df[col] = df[col] * 100
+        if unit == "text":
+            config[col] = st.column_config.TextColumn(label, help=help_ or None)
+        else:
+            config[col] = st.column_config.NumberColumn(
+                label, format=_UNIT_FORMATS.get(unit, "localized"), help=help_ or None
+            )
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    st.dataframe(df[shown], column_config=config, **kwargs)
