@@ -269,6 +269,16 @@ class ForecastResult:
     notes: tuple[str, ...] = field(default=())  # why the baseline is shown, fit failures
     fit_seconds: float = 0.0
     model_notes: tuple[str, ...] = field(default=())  # candidates not tried in the backtest
+    # True when a stored fit of an earlier version of the same slice is shown while the
+    # current series is refitted in the background (analytics.forecast_store).
+    stale: bool = False
+
+    @property
+    def data_through(self):
+        """The last week of the series this result was fitted on (None when empty)."""
+        if self.history.empty:
+            return None
+        return pd.Timestamp(self.history["week"].iloc[-1]).date()
 
     def accuracy_of(self, model: str) -> dict | None:
         rows = self.accuracy[self.accuracy["model"] == model]

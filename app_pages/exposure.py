@@ -38,9 +38,8 @@ from data_access.loaders.options import load_events
 from ui import anomalies, drill, exports, forecasting, render
 from ui.page import start_page
 
-QUARTER = 13
-TOP_MARKETS = 8
-MARKET_MODELS = ("ets", "ets_damped", "arima_101")  # the cheaper candidates, per market
+# What the page forecasts lives in ui.forecasting, so the warm-up precomputes the same fits.
+QUARTER, TOP_MARKETS = forecasting.QUARTER, forecasting.TOP_MARKETS
 
 scope, f, opts, context = start_page("exposure")
 origin = forecast_origin(f)
@@ -69,7 +68,9 @@ if render.no_data(weekly):
     st.stop()
 
 with st.spinner("Fitting and backtesting forecast models…"):
-    result = forecasting.forecast(weekly, value="exposure_eur", horizon=horizon)
+    result = forecasting.forecast(
+        weekly, value="exposure_eur", horizon=horizon, slice=forecasting.slice_of(scope, f)
+    )
 for note in result.notes:
     st.info(note, icon=":material/info:")
 
@@ -313,9 +314,10 @@ else:
                 grp.sort_values("week"),
                 value="value",
                 horizon=QUARTER,
-                origins=6,
-                models=MARKET_MODELS,
+                origins=forecasting.MARKET_ORIGINS,
+                models=forecasting.MARKET_MODELS,
                 name=f"market {key}",
+                slice=forecasting.slice_of(scope, f),
             )
             mase = res.accuracy_of(res.chosen)
             rows.append(

@@ -1,29 +1,56 @@
-"""Cached forecasts for pages: analytics.forecast never imports streamlit, so the cache lives
-here, keyed by plain hashable values (the weekly series as a tuple, the horizon, ...)."""
+"""Forecasts for pages, served from the persistent fit store (analytics.forecast_store): a
+series is fitted once, ever, whatever the process or the cache's age; a slice whose data
+moved on shows its previous fit (marked stale) while the new one is fitted in the
+background. Also the forecasts the Exposure page asks for by default (what the warm-up
+precomputes: ui.forecast_warm)."""
 
 from __future__ import annotations
 
-from datetime import date
+import dataclasses
+import os
+import threading
 
 import pandas as pd
-import streamlit as st
 
 from analytics.forecast import ForecastResult, forecast_series
-from data_access.loaders.base import CACHE_TTL_S
+from analytics.forecast_store import DEFAULT_WORKERS, FitStore, Forecaster, default_path
+
+# What the Exposure page forecasts: the overall series at the chosen horizon, and the top
+# markets over a quarter with the cheaper candidates and fewer origins.
+OVERALL_VALUE = "exposure_eur"
+OVERALL_ORIGINS = 12
+DEFAULT_HORIZON = 13
+QUARTER = 13
+TOP_MARKETS = 8
+MARKET_ORIGINS = 6
+MARKET_MODELS = ("ets", "ets_damped", "arima_101")
+
+_lock = threading.Lock()
+_services: dict[str, Forecaster] = {}
 
 
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
-def _cached(
-    first_week: date,
-    values: tuple[float, ...],
-    horizon: int,
-    origins: int,
-    models: tuple[str, ...] | None,
-    name: str,
-) -> ForecastResult:
-    weeks = pd.date_range(pd.Timestamp(first_week), periods=len(values), freq="7D")
-    series = pd.Series(values, index=weeks, dtype=float)
-    return forecast_series(series, horizon=horizon, origins=origins, models=models, name=name)
+def service() -> Forecaster:
+    """The process-wide forecaster of the store at FRAUD_FORECAST_CACHE (read per call, so a
+    test pointing it elsewhere gets its own store)."""
+    path = str(default_path())
+    with _lock:
+        if path not in _services:
+            workers = int(os.environ.get("FRAUD_FORECAST_WORKERS", DEFAULT_WORKERS))
+            _services[path] = Forecaster(FitStore(path), workers=workers)
+        return _services[path]
+
+
+def slice_of(scope, filters) -> tuple:
+    """The slice a forecast belongs to: the viewer's scope and the slicers, not the period
+    (a new data week moves the default period but it is the same slice)."""
+    if filters is None:
+        return (scope,)
+    slicers = {
+        f.name: getattr(filters, f.name)
+        for f in dataclasses.fields(filters)
+        if f.name not in ("start", "end", "notes")
+    }
+    return (scope, slicers)
 
 
 def forecast(
@@ -34,10 +61,24 @@ def forecast(
     origins: int = 12,
     models: tuple[str, ...] | None = None,
     name: str = "overall",
+    slice: tuple | None = None,  # noqa: A002 - reads best at the call site
+    wait: bool = False,
 ) -> ForecastResult:
-    """Forecast a contiguous weekly frame (columns week, ``value``); cached on its values."""
+    """Forecast a contiguous weekly frame (columns week, ``value``).
+
+    ``slice`` (see ``slice_of``) lets a series not fitted yet show the slice's previous fit,
+    marked ``stale``, while it is fitted in the background; without it (or with ``wait``)
+    a new series is fitted before this returns."""
     if weekly is None or weekly.empty:
         return forecast_series(pd.Series(dtype=float), horizon=horizon, name=name)
-    first = pd.Timestamp(weekly["week"].iloc[0]).date()
-    values = tuple(float(v) for v in weekly[value].fillna(0.0))
-    return _cached(first, values, int(horizon), int(origins), models, name)
+    weeks = pd.DatetimeIndex(pd.to_datetime(weekly["week"]))
+    series = pd.Series(weekly[value].fillna(0.0).astype(float).to_numpy(), index=weeks)
+    return service().forecast(
+        series,
+        horizon=int(horizon),
+        origins=int(origins),
+        models=None if models is None else tuple(models),
+        name=name,
+        slice_=slice,
+        wait=wait,
+    )

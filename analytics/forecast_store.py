@@ -1,0 +1,436 @@
+"""A persistent store of forecast fits, keyed by the series itself, and the service that
+serves them: a fit is computed once per distinct series (and horizon, origins, models,
+method version), survives restarts and cache expiry, and is shared between processes.
+
+- ``FitStore``: one SQLite table (``forecast_fits``) of derived numbers, never in the
+  warehouse. A row holds the ForecastResult as JSON (frames as columns of plain values, no
+  pickle), its series key, the key of the slice it belongs to and the last data week.
+- ``Forecaster``: exact hit (in-process memo, then the store) → the result; else, when the
+  caller names its slice and an earlier fit of that slice exists (data up to an earlier
+  week), that fit at once, marked ``stale``, while the current series is fitted in a
+  background thread (at most one fit per series at a time, a bounded pool); else a fit in
+  the caller's thread, with concurrent callers of the same series waiting for that one fit.
+
+The store path comes from FRAUD_FORECAST_CACHE (default data/forecast_cache.sqlite beside
+the audit database). Streamlit-free: ui.forecasting holds the process-wide instance.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine
+
+from analytics import forecast as fc
+from analytics.forecast import ForecastResult, forecast_series
+
+log = logging.getLogger("fraud.forecast")
+
+ROOT = Path(__file__).resolve().parents[1]
+# Bump when the method changes in a way the source hash below would not show (a dependency's
+# behaviour); the hash of analytics/forecast.py retires every stored fit when the code changes.
+METHOD_REVISION = "1"
+METHOD_VERSION = (
+    METHOD_REVISION + "-" + hashlib.sha256(Path(fc.__file__).read_bytes()).hexdigest()[:12]
+)
+DEFAULT_WORKERS = 1  # background refits; the box has 2 cores and the page uses one
+
+
+def default_path() -> Path:
+    return Path(os.environ.get("FRAUD_FORECAST_CACHE") or ROOT / "data" / "forecast_cache.sqlite")
+
+
+# -- keys ----------------------------------------------------------------------------------
+
+
+def _digest(obj) -> str:
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _canon(part):
+    """A JSON-able, process-independent form of a slice part (dataclasses such as Scope and
+    Filters, tuples, dates); a Filters' notes are not part of the slice."""
+    if dataclasses.is_dataclass(part) and not isinstance(part, type):
+        d = {f.name: getattr(part, f.name) for f in dataclasses.fields(part) if f.name != "notes"}
+        return {"type": type(part).__name__, **{k: _canon(v) for k, v in d.items()}}
+    if isinstance(part, list | tuple):
+        return [_canon(p) for p in part]
+    if isinstance(part, dict):
+        return {str(k): _canon(v) for k, v in part.items()}
+    if isinstance(part, date):
+        return part.isoformat()
+    return part
+
+
+def series_key(
+    first_week: date, values, *, horizon: int, origins: int, models, method: str = METHOD_VERSION
+) -> str:
+    """What a fit depends on: the series (first week + values), horizon, origins, models."""
+    vals = [float(v).hex() for v in values]  # exact, not a rounded decimal
+    return _digest(
+        {
+            "first": pd.Timestamp(first_week).date().isoformat(),
+            "values": vals,
+            "horizon": int(horizon),
+            "origins": int(origins),
+            "models": None if models is None else sorted(models),
+            "method": method,
+        }
+    )
+
+
+def slice_key(
+    slice_, *, name: str, horizon: int, origins: int, models, method: str = METHOD_VERSION
+) -> str:
+    """Which slice a fit belongs to, whatever its data (the caller's slice, e.g. the viewer's
+    scope and the filters without the period, and the series name)."""
+    return _digest(
+        {
+            "slice": _canon(slice_),
+            "name": name,
+            "horizon": int(horizon),
+            "origins": int(origins),
+            "models": None if models is None else sorted(models),
+            "method": method,
+        }
+    )
+
+
+# -- serialisation -------------------------------------------------------------------------
+
+
+def _frame_to(df: pd.DataFrame) -> dict:
+    cols = {}
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            cols[c] = {"kind": "datetime", "v": [None if pd.isna(x) else x.isoformat() for x in s]}
+        elif pd.api.types.is_bool_dtype(s):
+            cols[c] = {"kind": "bool", "v": [bool(x) for x in s]}
+        elif pd.api.types.is_integer_dtype(s):
+            cols[c] = {"kind": "int", "v": [int(x) for x in s]}
+        elif pd.api.types.is_float_dtype(s):
+            # NaN / inf as null / strings keep the JSON standard.
+            cols[c] = {"kind": "float", "v": [_num(x) for x in s]}
+        else:
+            cols[c] = {"kind": "object", "v": [_obj(x) for x in s]}
+    return {"columns": list(df.columns), "data": cols, "rows": len(df)}
+
+
+def _num(x):
+    x = float(x)
+    if np.isnan(x):
+        return None
+    if np.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return x
+
+
+def _obj(x):
+    if isinstance(x, np.generic):
+        return x.item()
+    if isinstance(x, float) and np.isnan(x):
+        return None
+    return x
+
+
+def _frame_from(d: dict) -> pd.DataFrame:
+    if d["rows"] == 0:
+        out = pd.DataFrame(columns=d["columns"])
+        for c in d["columns"]:
+            kind = d["data"][c]["kind"]
+            if kind == "datetime":
+                out[c] = pd.Series(dtype="datetime64[ns]")
+            elif kind != "object":
+                out[c] = out[c].astype({"bool": bool, "int": "int64", "float": float}[kind])
+        return out
+    cols = {}
+    for c in d["columns"]:
+        kind, v = d["data"][c]["kind"], d["data"][c]["v"]
+        if kind == "datetime":
+            cols[c] = pd.to_datetime(pd.Series(v, dtype=object)).astype("datetime64[ns]")
+        elif kind == "bool":
+            cols[c] = pd.Series(v, dtype=bool)
+        elif kind == "int":
+            cols[c] = pd.Series(v, dtype="int64")
+        elif kind == "float":
+            cols[c] = pd.Series([np.nan if x is None else float(x) for x in v], dtype=float)
+        else:
+            cols[c] = pd.Series(v, dtype=object)
+    return pd.DataFrame(cols, columns=d["columns"])
+
+
+def result_to_json(res: ForecastResult) -> str:
+    payload = {
+        "history": _frame_to(res.history),
+        "forecast": _frame_to(res.forecast),
+        "accuracy": _frame_to(res.accuracy),
+        "chosen": res.chosen,
+        "chosen_label": res.chosen_label,
+        "baseline_label": res.baseline_label,
+        "notes": list(res.notes),
+        "fit_seconds": float(res.fit_seconds),
+        "model_notes": list(res.model_notes),
+    }
+    return json.dumps(payload, allow_nan=False, separators=(",", ":"))
+
+
+def result_from_json(text: str) -> ForecastResult:
+    p = json.loads(text)
+    return ForecastResult(
+        history=_frame_from(p["history"]),
+        forecast=_frame_from(p["forecast"]),
+        chosen=str(p["chosen"]),
+        chosen_label=str(p["chosen_label"]),
+        baseline_label=str(p["baseline_label"]),
+        accuracy=_frame_from(p["accuracy"]),
+        notes=tuple(str(n) for n in p["notes"]),
+        fit_seconds=float(p["fit_seconds"]),
+        model_notes=tuple(str(n) for n in p["model_notes"]),
+    )
+
+
+# -- the store -----------------------------------------------------------------------------
+
+metadata = MetaData()
+fits = Table(
+    "forecast_fits",
+    metadata,
+    Column("series_key", String(64), primary_key=True),
+    Column("slice_key", String(64), nullable=True),
+    Column("data_through", String(10), nullable=True, comment="ISO date of the last week"),
+    Column("method", String(40), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("fit_seconds", Float, nullable=False),
+    Column("payload", Text, nullable=False, comment="ForecastResult as JSON"),
+)
+Index("ix_forecast_fits_slice", fits.c.slice_key, fits.c.data_through)
+
+
+class FitStore:
+    """The fits table in one SQLite file (WAL, so readers in other processes never wait)."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else default_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(
+            f"sqlite:///{self.path}", connect_args={"timeout": 30, "check_same_thread": False}
+        )
+
+        @event.listens_for(self.engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # pragma: no cover - trivial
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        metadata.create_all(self.engine)
+
+    def get_payload(self, key: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(fits.c.payload).where(fits.c.series_key == key)).scalar()
+
+    def get(self, key: str) -> ForecastResult | None:
+        text = self.get_payload(key)
+        return None if text is None else result_from_json(text)
+
+    def latest(self, slice_: str, *, up_to: date | None) -> ForecastResult | None:
+        """The newest fit of ``slice_`` on data up to ``up_to`` or earlier."""
+        stmt = select(fits.c.payload).where(fits.c.slice_key == slice_)
+        if up_to is not None:
+            stmt = stmt.where(fits.c.data_through <= up_to.isoformat())
+        stmt = stmt.order_by(fits.c.data_through.desc(), fits.c.created_at.desc()).limit(1)
+        with self.engine.connect() as conn:
+            text = conn.execute(stmt).scalar()
+        return None if text is None else result_from_json(text)
+
+    def put(self, key: str, res: ForecastResult, *, slice_: str | None, name: str) -> str:
+        text = result_to_json(res)
+        through = res.data_through
+        row = {
+            "series_key": key,
+            "slice_key": slice_,
+            "data_through": through.isoformat() if through else None,
+            "method": METHOD_VERSION,
+            "name": name[:200],
+            "created_at": datetime.now(UTC).replace(tzinfo=None),
+            "fit_seconds": float(res.fit_seconds),
+            "payload": text,
+        }
+        from sqlalchemy.dialects.sqlite import insert
+
+        stmt = insert(fits).values(**row)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[fits.c.series_key],
+            set_={k: stmt.excluded[k] for k in row if k != "series_key"},
+        )
+        with self.engine.begin() as conn:
+            conn.execute(stmt)
+        return text
+
+    def count(self) -> int:
+        from sqlalchemy import func
+
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(fits)).scalar() or 0)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+# -- the service ---------------------------------------------------------------------------
+
+Fit = Callable[..., ForecastResult]
+
+
+class Forecaster:
+    """Serve forecasts from the store; fit each distinct series once (see the module doc)."""
+
+    def __init__(
+        self,
+        store: FitStore,
+        *,
+        workers: int = DEFAULT_WORKERS,
+        fit: Fit = forecast_series,
+        memo_size: int = 512,
+    ):
+        self.store = store
+        self.fit = fit
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="refit")
+        self._lock = threading.Lock()
+        self._inflight: dict[str, Future] = {}
+        self._memo: OrderedDict[str, str] = OrderedDict()  # series key -> JSON (immutable)
+        self._memo_size = memo_size
+
+    # The memo holds the JSON, not the object, so a caller that mutates a frame it was
+    # given cannot change what the next caller gets.
+    def _remember(self, key: str, text: str) -> None:
+        with self._lock:
+            self._memo[key] = text
+            self._memo.move_to_end(key)
+            while len(self._memo) > self._memo_size:
+                self._memo.popitem(last=False)
+
+    def _lookup(self, key: str) -> ForecastResult | None:
+        with self._lock:
+            text = self._memo.get(key)
+        if text is None:
+            text = self.store.get_payload(key)
+            if text is None:
+                return None
+            self._remember(key, text)
+        return result_from_json(text)
+
+    def _compute(self, key: str, series: pd.Series, kw: dict, slice_: str | None) -> str:
+        res = self.fit(series, **kw)
+        text = self.store.put(key, res, slice_=slice_, name=kw.get("name", "series"))
+        self._remember(key, text)
+        return text
+
+    def _claim(self, key: str) -> tuple[Future, bool]:
+        """The in-flight future of ``key`` and whether this caller must run it."""
+        with self._lock:
+            fut = self._inflight.get(key)
+            if fut is not None:
+                return fut, False
+            fut = Future()
+            self._inflight[key] = fut
+            return fut, True
+
+    def _run(self, fut: Future, key: str, series, kw, slice_) -> None:
+        try:
+            fut.set_result(self._compute(key, series, kw, slice_))
+        except BaseException as exc:  # noqa: BLE001 - handed to every waiter
+            log.exception("forecast %s: fit failed", kw.get("name"))
+            fut.set_exception(exc)
+        finally:
+            with self._lock:
+                self._inflight.pop(key, None)
+
+    def refresh_in_background(self, key: str, series, kw: dict, slice_: str | None) -> Future:
+        fut, mine = self._claim(key)
+        if mine:
+            self._pool.submit(self._run, fut, key, series, kw, slice_)
+        return fut
+
+    def forecast(
+        self,
+        series: pd.Series,
+        *,
+        horizon: int,
+        origins: int = 12,
+        models=None,
+        name: str = "series",
+        slice_=None,
+        wait: bool = False,
+    ) -> ForecastResult:
+        """The fit of ``series``; with ``slice_`` (and not ``wait``) an earlier fit of the
+        same slice, marked stale, while this one is fitted in the background."""
+        s = pd.Series(series, dtype=float).fillna(0.0).sort_index()
+        models = None if models is None else tuple(models)
+        kw = {"horizon": int(horizon), "origins": int(origins), "models": models, "name": name}
+        if s.empty:
+            return self.fit(s, **kw)
+        key = series_key(s.index[0], s.to_numpy(), horizon=horizon, origins=origins, models=models)
+        hit = self._lookup(key)
+        if hit is not None:
+            return hit
+        sk = (
+            None
+            if slice_ is None
+            else slice_key(slice_, name=name, horizon=horizon, origins=origins, models=models)
+        )
+        if sk is not None and not wait:
+            through = pd.Timestamp(s.index[-1]).date()
+            old = self.store.latest(sk, up_to=through)
+            if old is not None:
+                self.refresh_in_background(key, s, kw, sk)
+                note = (
+                    f"Forecast from data up to {old.data_through:%d %b %Y}; a forecast on the "
+                    "latest data is being fitted and will show on the next refresh."
+                )
+                return dataclasses.replace(old, stale=True, notes=(note, *old.notes))
+        fut, mine = self._claim(key)
+        if mine:
+            self._run(fut, key, s, kw, sk)
+        return result_from_json(fut.result())
+
+    def wait_idle(self, timeout: float | None = None) -> None:
+        """Block until no fit is in flight (tests, the warm-up CLI)."""
+        with self._lock:
+            futs = list(self._inflight.values())
+        for f in futs:
+            with contextlib.suppress(Exception):  # a failed fit was logged where it failed
+                f.result(timeout=timeout)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True)
+        self.store.dispose()
