@@ -48,7 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 
 from analytics import forecast as fc
-from analytics.forecast import ForecastResult, forecast_series
+from analytics.forecast import ForecastResult, forecast_horizons, forecast_series
 
 log = logging.getLogger("fraud.forecast")
 
@@ -131,7 +131,11 @@ def _frame_to(df: pd.DataFrame) -> dict:
     for c in df.columns:
         s = df[c]
         if pd.api.types.is_datetime64_any_dtype(s):
-            cols[c] = {"kind": "datetime", "v": [None if pd.isna(x) else x.isoformat() for x in s]}
+            cols[c] = {
+                "kind": "datetime",
+                "dtype": str(s.dtype),  # the resolution (ns / us) round-trips too
+                "v": [None if pd.isna(x) else x.isoformat() for x in s],
+            }
         elif pd.api.types.is_bool_dtype(s):
             cols[c] = {"kind": "bool", "v": [bool(x) for x in s]}
         elif pd.api.types.is_integer_dtype(s):
@@ -141,6 +145,8 @@ def _frame_to(df: pd.DataFrame) -> dict:
             cols[c] = {"kind": "float", "v": [_num(x) for x in s]}
         else:
             cols[c] = {"kind": "object", "v": [_obj(x) for x in s]}
+    for c in df.columns:
+        cols[c].setdefault("dtype", str(df[c].dtype))  # pandas' own (str, int64, float64...)
     return {"columns": list(df.columns), "data": cols, "rows": len(df)}
 
 
@@ -167,15 +173,16 @@ def _frame_from(d: dict) -> pd.DataFrame:
         for c in d["columns"]:
             kind = d["data"][c]["kind"]
             if kind == "datetime":
-                out[c] = pd.Series(dtype="datetime64[ns]")
-            elif kind != "object":
-                out[c] = out[c].astype({"bool": bool, "int": "int64", "float": float}[kind])
+                out[c] = pd.Series(dtype=d["data"][c].get("dtype", "datetime64[ns]"))
+            else:
+                out[c] = out[c].astype(d["data"][c]["dtype"])
         return out
     cols = {}
     for c in d["columns"]:
         kind, v = d["data"][c]["kind"], d["data"][c]["v"]
         if kind == "datetime":
-            cols[c] = pd.to_datetime(pd.Series(v, dtype=object)).astype("datetime64[ns]")
+            dtype = d["data"][c].get("dtype", "datetime64[ns]")
+            cols[c] = pd.to_datetime(pd.Series(v, dtype=object)).astype(dtype)
         elif kind == "bool":
             cols[c] = pd.Series(v, dtype=bool)
         elif kind == "int":
@@ -183,7 +190,7 @@ def _frame_from(d: dict) -> pd.DataFrame:
         elif kind == "float":
             cols[c] = pd.Series([np.nan if x is None else float(x) for x in v], dtype=float)
         else:
-            cols[c] = pd.Series(v, dtype=object)
+            cols[c] = pd.Series(v, dtype=object).astype(d["data"][c]["dtype"])
     return pd.DataFrame(cols, columns=d["columns"])
 
 
@@ -320,10 +327,12 @@ class Forecaster:
         *,
         workers: int = DEFAULT_WORKERS,
         fit: Fit = forecast_series,
+        fit_horizons: Callable[..., dict[int, ForecastResult]] = forecast_horizons,
         memo_size: int = 512,
     ):
         self.store = store
         self.fit = fit
+        self.fit_horizons = fit_horizons
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="refit")
         self._lock = threading.Lock()
         self._inflight: dict[str, Future] = {}
@@ -422,6 +431,62 @@ class Forecaster:
         if mine:
             self._run(fut, key, s, kw, sk)
         return result_from_json(fut.result())
+
+    def precompute(
+        self,
+        series: pd.Series,
+        *,
+        horizons,
+        origins: int = 12,
+        models=None,
+        name: str = "series",
+        slice_=None,
+    ) -> int:
+        """Store the fits of ``series`` at every horizon not stored yet, sharing the fits
+        between horizons (analytics.forecast.forecast_horizons); returns how many were new."""
+        s = pd.Series(series, dtype=float).fillna(0.0).sort_index()
+        if s.empty:
+            return 0
+        models = None if models is None else tuple(models)
+        keys = {
+            int(h): series_key(
+                s.index[0], s.to_numpy(), horizon=int(h), origins=origins, models=models
+            )
+            for h in horizons
+        }
+        # Claimed like any fit, so a page asking for one of these meanwhile waits for this
+        # fit instead of making its own.
+        claimed: dict[int, Future] = {}
+        for h, k in keys.items():
+            if self.store.get_payload(k) is not None:
+                continue
+            fut, mine = self._claim(k)
+            if mine:
+                claimed[h] = fut
+        if not claimed:
+            return 0
+        try:
+            done = self.fit_horizons(
+                s, horizons=sorted(claimed), origins=origins, models=models, name=name
+            )
+            for h, fut in claimed.items():
+                sk = (
+                    None
+                    if slice_ is None
+                    else slice_key(slice_, name=name, horizon=h, origins=origins, models=models)
+                )
+                fut.set_result(self.store.put(keys[h], done[h], slice_=sk, name=name))
+                self._remember(keys[h], fut.result())
+        except BaseException as exc:
+            for fut in claimed.values():
+                if not fut.done():
+                    fut.set_exception(exc)
+            raise
+        finally:
+            with self._lock:
+                for h in claimed:
+                    self._inflight.pop(keys[h], None)
+        return len(claimed)
 
     def wait_idle(self, timeout: float | None = None) -> None:
         """Block until no fit is in flight (tests, the warm-up CLI)."""

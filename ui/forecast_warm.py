@@ -19,7 +19,8 @@ import sys
 import threading
 import time
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+if __name__ == "__main__":  # a CLI run: one BLAS thread (small fits; not inside the app)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from analytics.forecast import MAX_HORIZON, MIN_HORIZON  # noqa: E402
 from data_access.filters import Filters  # noqa: E402
@@ -38,7 +39,10 @@ def standard_filters(scope: Scope = FULL) -> Filters:
     return Filters(start=start, end=end)
 
 
-def warm(*, horizons: tuple[int, ...] = (forecasting.DEFAULT_HORIZON,), scope: Scope = FULL):
+ALL_HORIZONS = tuple(range(MIN_HORIZON, MAX_HORIZON + 1))
+
+
+def warm(*, horizons: tuple[int, ...] = ALL_HORIZONS, scope: Scope = FULL):
     """Fit (or find) the standard slices' forecasts; returns counts and seconds."""
     from data_access.loaders.exposure import load_weekly_by_group, load_weekly_exposure
 
@@ -50,24 +54,20 @@ def warm(*, horizons: tuple[int, ...] = (forecasting.DEFAULT_HORIZON,), scope: S
     weekly = load_weekly_exposure(scope, f)
     series = 0
     if not weekly.empty:
-        for h in horizons:
-            forecasting.forecast(
-                weekly, value=forecasting.OVERALL_VALUE, horizon=h, slice=sl, wait=True
-            )
-            series += 1
+        forecasting.precompute(weekly, value=forecasting.OVERALL_VALUE, horizons=horizons, slice=sl)
+        series += len(horizons)
     by_market = load_weekly_by_group(
         scope, f, "market", forecasting.OVERALL_VALUE, forecasting.TOP_MARKETS
     )
     for key, grp in by_market.groupby("key", sort=False):
-        forecasting.forecast(
+        forecasting.precompute(
             grp.sort_values("week"),
             value="value",
-            horizon=forecasting.QUARTER,
+            horizons=(forecasting.QUARTER,),
             origins=forecasting.MARKET_ORIGINS,
             models=forecasting.MARKET_MODELS,
             name=f"market {key}",
             slice=sl,
-            wait=True,
         )
         series += 1
     out = {
@@ -82,8 +82,9 @@ def warm(*, horizons: tuple[int, ...] = (forecasting.DEFAULT_HORIZON,), scope: S
 
 def start_background(**kw) -> bool:
     """Run ``warm`` once per process in a daemon thread (never in front of a user); False
-    when it was already started. Failures are logged, never raised into a page."""
-    if _started.is_set():
+    when it was already started or FRAUD_FORECAST_WARM=0 (the test suite). Failures are
+    logged, never raised into a page."""
+    if _started.is_set() or os.environ.get("FRAUD_FORECAST_WARM", "1") == "0":
         return False
     _started.set()
 
@@ -99,14 +100,14 @@ def start_background(**kw) -> bool:
 
 def _horizons(text: str) -> tuple[int, ...]:
     if text == "all":
-        return tuple(range(MIN_HORIZON, MAX_HORIZON + 1))
+        return ALL_HORIZONS
     return tuple(sorted({int(x) for x in text.split(",")}))
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m ui.forecast_warm", description=__doc__)
     ap.add_argument("--url", help="SQLAlchemy URL (default: the configured warehouse)")
-    ap.add_argument("--horizons", default=str(forecasting.DEFAULT_HORIZON), help="e.g. 13,26")
+    ap.add_argument("--horizons", default="all", help="'all' (4-26) or e.g. 13,26")
     args = ap.parse_args(argv)
     if args.url:
         os.environ["FRAUD_WAREHOUSE_URL"] = args.url

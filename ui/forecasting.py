@@ -53,6 +53,11 @@ def slice_of(scope, filters) -> tuple:
     return (scope, slicers)
 
 
+def _series(weekly: pd.DataFrame, value: str) -> pd.Series:
+    weeks = pd.DatetimeIndex(pd.to_datetime(weekly["week"]))
+    return pd.Series(weekly[value].fillna(0.0).astype(float).to_numpy(), index=weeks)
+
+
 def forecast(
     weekly: pd.DataFrame,
     *,
@@ -71,14 +76,36 @@ def forecast(
     a new series is fitted before this returns."""
     if weekly is None or weekly.empty:
         return forecast_series(pd.Series(dtype=float), horizon=horizon, name=name)
-    weeks = pd.DatetimeIndex(pd.to_datetime(weekly["week"]))
-    series = pd.Series(weekly[value].fillna(0.0).astype(float).to_numpy(), index=weeks)
     return service().forecast(
-        series,
+        _series(weekly, value),
         horizon=int(horizon),
         origins=int(origins),
         models=None if models is None else tuple(models),
         name=name,
         slice_=slice,
         wait=wait,
+    )
+
+
+def precompute(
+    weekly: pd.DataFrame,
+    *,
+    value: str,
+    horizons,
+    origins: int = 12,
+    models: tuple[str, ...] | None = None,
+    name: str = "overall",
+    slice: tuple | None = None,  # noqa: A002
+) -> int:
+    """Store the forecasts of ``weekly`` at each horizon (fits shared between horizons);
+    the same keys ``forecast`` looks up. Returns how many were fitted."""
+    if weekly is None or weekly.empty:
+        return 0
+    return service().precompute(
+        _series(weekly, value),
+        horizons=tuple(int(h) for h in horizons),
+        origins=int(origins),
+        models=None if models is None else tuple(models),
+        name=name,
+        slice_=slice,
     )
