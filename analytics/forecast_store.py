@@ -106,11 +106,10 @@ def series_key(
     )
 
 
-def slice_key(
-    slice_, *, name: str, horizon: int, origins: int, models, method: str = METHOD_VERSION
-) -> str:
+def slice_key(slice_, *, name: str, horizon: int, origins: int, models) -> str:
     """Which slice a fit belongs to, whatever its data (the caller's slice, e.g. the viewer's
-    scope and the filters without the period, and the series name)."""
+    scope and the filters without the period, and the series name). Not the method version:
+    after a change of method the previous fit is still the best thing to show meanwhile."""
     return _digest(
         {
             "slice": _canon(slice_),
@@ -118,7 +117,6 @@ def slice_key(
             "horizon": int(horizon),
             "origins": int(origins),
             "models": None if models is None else sorted(models),
-            "method": method,
         }
     )
 
@@ -277,7 +275,13 @@ class FitStore:
         stmt = stmt.order_by(fits.c.data_through.desc(), fits.c.created_at.desc()).limit(1)
         with self.engine.connect() as conn:
             text = conn.execute(stmt).scalar()
-        return None if text is None else result_from_json(text)
+        if text is None:
+            return None
+        try:
+            return result_from_json(text)
+        except (KeyError, TypeError, ValueError):  # written by another version of this module
+            log.warning("forecast store: unreadable fit of slice %s ignored", slice_[:12])
+            return None
 
     def put(self, key: str, res: ForecastResult, *, slice_: str | None, name: str) -> str:
         text = result_to_json(res)
@@ -336,27 +340,40 @@ class Forecaster:
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="refit")
         self._lock = threading.Lock()
         self._inflight: dict[str, Future] = {}
-        self._memo: OrderedDict[str, str] = OrderedDict()  # series key -> JSON (immutable)
+        self._memo: OrderedDict[str, ForecastResult] = OrderedDict()  # series key -> result
         self._memo_size = memo_size
 
-    # The memo holds the JSON, not the object, so a caller that mutates a frame it was
-    # given cannot change what the next caller gets.
-    def _remember(self, key: str, text: str) -> None:
+    def _remember(self, key: str, text: str) -> ForecastResult:
+        res = result_from_json(text)  # what the store holds, not the fit's own objects
         with self._lock:
-            self._memo[key] = text
+            self._memo[key] = res
             self._memo.move_to_end(key)
             while len(self._memo) > self._memo_size:
                 self._memo.popitem(last=False)
+        return res
+
+    @staticmethod
+    def _copy(res: ForecastResult) -> ForecastResult:
+        """A copy of the frames, so a caller that mutates one cannot change what the next
+        caller gets (cheaper than decoding the JSON again)."""
+        return dataclasses.replace(
+            res,
+            history=res.history.copy(),
+            forecast=res.forecast.copy(),
+            accuracy=res.accuracy.copy(),
+        )
 
     def _lookup(self, key: str) -> ForecastResult | None:
         with self._lock:
-            text = self._memo.get(key)
-        if text is None:
+            res = self._memo.get(key)
+            if res is not None:
+                self._memo.move_to_end(key)
+        if res is None:
             text = self.store.get_payload(key)
             if text is None:
                 return None
-            self._remember(key, text)
-        return result_from_json(text)
+            res = self._remember(key, text)
+        return self._copy(res)
 
     def _compute(self, key: str, series: pd.Series, kw: dict, slice_: str | None) -> str:
         res = self.fit(series, **kw)
@@ -430,7 +447,8 @@ class Forecaster:
         fut, mine = self._claim(key)
         if mine:
             self._run(fut, key, s, kw, sk)
-        return result_from_json(fut.result())
+        text = fut.result()
+        return self._lookup(key) or result_from_json(text)
 
     def precompute(
         self,
