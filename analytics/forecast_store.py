@@ -48,7 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 
 from analytics import forecast as fc
-from analytics.forecast import ForecastResult, forecast_horizons, forecast_series
+from analytics.forecast import FitMemo, ForecastResult, forecast_series
 
 log = logging.getLogger("fraud.forecast")
 
@@ -331,12 +331,10 @@ class Forecaster:
         *,
         workers: int = DEFAULT_WORKERS,
         fit: Fit = forecast_series,
-        fit_horizons: Callable[..., dict[int, ForecastResult]] = forecast_horizons,
         memo_size: int = 512,
     ):
         self.store = store
         self.fit = fit
-        self.fit_horizons = fit_horizons
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="refit")
         self._lock = threading.Lock()
         self._inflight: dict[str, Future] = {}
@@ -459,9 +457,12 @@ class Forecaster:
         models=None,
         name: str = "series",
         slice_=None,
+        memo: FitMemo | None = None,
     ) -> int:
-        """Store the fits of ``series`` at every horizon not stored yet, sharing the fits
-        between horizons (analytics.forecast.forecast_horizons); returns how many were new."""
+        """Store the fits of ``series`` at every horizon not stored yet, in the order given
+        (each is served as soon as it is done), sharing the model fits between horizons
+        (``memo``: pass one FitMemo of this series to share them between calls too);
+        returns how many were new."""
         s = pd.Series(series, dtype=float).fillna(0.0).sort_index()
         if s.empty:
             return 0
@@ -474,7 +475,7 @@ class Forecaster:
         }
         # Claimed like any fit, so a page asking for one of these meanwhile waits for this
         # fit instead of making its own.
-        claimed: dict[int, Future] = {}
+        claimed: dict[int, Future] = {}  # in the caller's order
         for h, k in keys.items():
             if self.store.get_payload(k) is not None:
                 continue
@@ -483,18 +484,21 @@ class Forecaster:
                 claimed[h] = fut
         if not claimed:
             return 0
+        if memo is None or memo.horizon < max(claimed):
+            memo = FitMemo(max(claimed))
         try:
-            done = self.fit_horizons(
-                s, horizons=sorted(claimed), origins=origins, models=models, name=name
-            )
             for h, fut in claimed.items():
+                res = self.fit(s, horizon=h, origins=origins, models=models, name=name, memo=memo)
                 sk = (
                     None
                     if slice_ is None
                     else slice_key(slice_, name=name, horizon=h, origins=origins, models=models)
                 )
-                fut.set_result(self.store.put(keys[h], done[h], slice_=sk, name=name))
-                self._remember(keys[h], fut.result())
+                text = self.store.put(keys[h], res, slice_=sk, name=name)
+                self._remember(keys[h], text)
+                fut.set_result(text)
+                with self._lock:
+                    self._inflight.pop(keys[h], None)
         except BaseException as exc:
             for fut in claimed.values():
                 if not fut.done():

@@ -214,12 +214,18 @@ def test_fits_shared_between_horizons_change_nothing(store_path):
         )
         assert res.chosen == one.chosen
     # precompute stores each horizon under the key forecast looks up.
-    svc = Forecaster(FitStore(store_path), fit=Counting(hold=True))
-    assert svc.precompute(s, horizons=(4, 6), origins=4, models=("ets", "arima_101")) == 2
+    svc = Forecaster(FitStore(store_path), fit=Counting())
+    assert svc.precompute(s, horizons=(6, 4), origins=4, models=("ets", "arima_101")) == 2
     assert svc.precompute(s, horizons=(4, 6), origins=4, models=("ets", "arima_101")) == 0
-    got = svc.forecast(s, horizon=6, origins=4, models=("ets", "arima_101"))
-    assert svc.fit.calls == 0
-    pd.testing.assert_frame_equal(got.forecast, many[6].forecast)
+    assert svc.fit.calls == 2
+    reader = Forecaster(FitStore(store_path), fit=Counting(hold=True))
+    got = reader.forecast(s, horizon=4, origins=4, models=("ets", "arima_101"))
+    assert reader.fit.calls == 0
+    pd.testing.assert_frame_equal(got.forecast, many[4].forecast)
+    pd.testing.assert_frame_equal(
+        got.accuracy.drop(columns="fit_s"),
+        many[4].accuracy.drop(columns="fit_s"),
+    )
 
 
 def test_warm_up_stores_the_standard_slices(monkeypatch, duck_url, tmp_path):

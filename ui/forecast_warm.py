@@ -22,7 +22,7 @@ import time
 if __name__ == "__main__":  # a CLI run: one BLAS thread (small fits; not inside the app)
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from analytics.forecast import MAX_HORIZON, MIN_HORIZON  # noqa: E402
+from analytics.forecast import MAX_HORIZON, MIN_HORIZON, FitMemo  # noqa: E402
 from data_access.filters import Filters  # noqa: E402
 from data_access.scope import FULL, Scope  # noqa: E402
 from ui import forecasting  # noqa: E402
@@ -52,10 +52,22 @@ def warm(*, horizons: tuple[int, ...] = ALL_HORIZONS, scope: Scope = FULL):
     f = standard_filters(scope)
     sl = forecasting.slice_of(scope, f)
     weekly = load_weekly_exposure(scope, f)
+    # The page's default horizon first, then the markets, then the other horizons: a page
+    # opened while this runs waits for the fits it needs, not for the whole warm-up.
+    first = tuple(h for h in horizons if h == forecasting.DEFAULT_HORIZON)
+    rest = tuple(h for h in horizons if h != forecasting.DEFAULT_HORIZON)
+    memo = FitMemo(max(horizons)) if horizons else None  # one per series: the overall one
     series = 0
-    if not weekly.empty:
-        forecasting.precompute(weekly, value=forecasting.OVERALL_VALUE, horizons=horizons, slice=sl)
-        series += len(horizons)
+
+    def overall(hs: tuple[int, ...]) -> int:
+        if weekly.empty or not hs:
+            return 0
+        forecasting.precompute(
+            weekly, value=forecasting.OVERALL_VALUE, horizons=hs, slice=sl, memo=memo
+        )
+        return len(hs)
+
+    series += overall(first)
     by_market = load_weekly_by_group(
         scope, f, "market", forecasting.OVERALL_VALUE, forecasting.TOP_MARKETS
     )
@@ -70,6 +82,7 @@ def warm(*, horizons: tuple[int, ...] = ALL_HORIZONS, scope: Scope = FULL):
             slice=sl,
         )
         series += 1
+    series += overall(rest)
     out = {
         "series": series,
         "fitted": svc.store.count() - before,

@@ -96,9 +96,11 @@ def precompute(
     models: tuple[str, ...] | None = None,
     name: str = "overall",
     slice: tuple | None = None,  # noqa: A002
+    memo=None,
 ) -> int:
-    """Store the forecasts of ``weekly`` at each horizon (fits shared between horizons);
-    the same keys ``forecast`` looks up. Returns how many were fitted."""
+    """Store the forecasts of ``weekly`` at each horizon (fits shared between horizons, and
+    between calls through ``memo``: an analytics.forecast.FitMemo of this series); the same
+    keys ``forecast`` looks up. Returns how many were fitted."""
     if weekly is None or weekly.empty:
         return 0
     return service().precompute(
@@ -108,4 +110,5 @@ def precompute(
         models=None if models is None else tuple(models),
         name=name,
         slice_=slice,
+        memo=memo,
     )
