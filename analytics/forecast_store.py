@@ -46,6 +46,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from analytics import forecast as fc
 from analytics.forecast import FitMemo, ForecastResult, forecast_series
@@ -367,17 +368,33 @@ class Forecaster:
             if res is not None:
                 self._memo.move_to_end(key)
         if res is None:
-            text = self.store.get_payload(key)
+            text = self._stored(key)
             if text is None:
                 return None
             res = self._remember(key, text)
         return self._copy(res)
 
-    def _compute(self, key: str, series: pd.Series, kw: dict, slice_: str | None) -> str:
-        res = self.fit(series, **kw)
-        text = self.store.put(key, res, slice_=slice_, name=kw.get("name", "series"))
+    # The store is a cache: when it cannot be read or written (disk full, locked for longer
+    # than the timeout, read-only), the forecast is still served, only not kept.
+    def _stored(self, key: str) -> str | None:
+        try:
+            return self.store.get_payload(key)
+        except SQLAlchemyError:
+            log.warning("forecast store %s unreadable: fitting instead", self.store.path)
+            return None
+
+    def _keep(self, key: str, res: ForecastResult, *, slice_: str | None, name: str) -> str:
+        try:
+            text = self.store.put(key, res, slice_=slice_, name=name)
+        except SQLAlchemyError:
+            log.warning("forecast store %s not writable: fit served, not kept", self.store.path)
+            text = result_to_json(res)
         self._remember(key, text)
         return text
+
+    def _compute(self, key: str, series: pd.Series, kw: dict, slice_: str | None) -> str:
+        res = self.fit(series, **kw)
+        return self._keep(key, res, slice_=slice_, name=kw.get("name", "series"))
 
     def _claim(self, key: str) -> tuple[Future, bool]:
         """The in-flight future of ``key`` and whether this caller must run it."""
@@ -434,7 +451,10 @@ class Forecaster:
         )
         if sk is not None and not wait:
             through = pd.Timestamp(s.index[-1]).date()
-            old = self.store.latest(sk, up_to=through)
+            try:
+                old = self.store.latest(sk, up_to=through)
+            except SQLAlchemyError:
+                old = None
             if old is not None:
                 self.refresh_in_background(key, s, kw, sk)
                 note = (
@@ -477,7 +497,7 @@ class Forecaster:
         # fit instead of making its own.
         claimed: dict[int, Future] = {}  # in the caller's order
         for h, k in keys.items():
-            if self.store.get_payload(k) is not None:
+            if self._stored(k) is not None:
                 continue
             fut, mine = self._claim(k)
             if mine:
@@ -494,9 +514,7 @@ class Forecaster:
                     if slice_ is None
                     else slice_key(slice_, name=name, horizon=h, origins=origins, models=models)
                 )
-                text = self.store.put(keys[h], res, slice_=sk, name=name)
-                self._remember(keys[h], text)
-                fut.set_result(text)
+                fut.set_result(self._keep(keys[h], res, slice_=sk, name=name))
                 with self._lock:
                     self._inflight.pop(keys[h], None)
         except BaseException as exc:

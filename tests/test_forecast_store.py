@@ -252,3 +252,32 @@ def test_warm_up_stores_the_standard_slices(monkeypatch, duck_url, tmp_path):
     at.slider(key="exposure_horizon").set_value(26).run()
     assert_clean(at)
     assert any(m.label == "Forecast exposure, next 26 weeks" for m in at.metric)
+
+
+def test_a_broken_store_still_serves_forecasts(store_path, monkeypatch, tmp_path):
+    from sqlalchemy.exc import OperationalError
+
+    class Broken(FitStore):
+        def get_payload(self, key):
+            raise OperationalError("select", {}, Exception("disk I/O error"))
+
+        def put(self, *a, **k):
+            raise OperationalError("insert", {}, Exception("database or disk is full"))
+
+    fit = Counting()
+    svc = Forecaster(Broken(store_path), fit=fit)
+    s = weekly()
+    first = svc.forecast(s, **KW, slice_=("viewer", "SE"))
+    again = svc.forecast(s, **KW)
+    assert fit.calls == 1  # kept in the process, though not in the store
+    assert_same(again, first)
+
+    # A store path that cannot be created: the page still gets its forecast.
+    from ui import forecasting
+
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("FRAUD_FORECAST_CACHE", str(blocker / "fits.sqlite"))
+    frame = s.rename("v").rename_axis("week").reset_index()
+    res = forecasting.forecast(frame, value="v", **KW)
+    assert res.chosen == first.chosen

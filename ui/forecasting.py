@@ -7,10 +7,14 @@ precomputes: ui.forecast_warm)."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
+import tempfile
 import threading
+from pathlib import Path
 
 import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
 
 from analytics.forecast import ForecastResult, forecast_series
 from analytics.forecast_store import DEFAULT_WORKERS, FitStore, Forecaster, default_path
@@ -25,6 +29,7 @@ TOP_MARKETS = 8
 MARKET_ORIGINS = 6
 MARKET_MODELS = ("ets", "ets_damped", "arima_101")
 
+log = logging.getLogger("fraud.forecast")
 _lock = threading.Lock()
 _services: dict[str, Forecaster] = {}
 
@@ -36,7 +41,14 @@ def service() -> Forecaster:
     with _lock:
         if path not in _services:
             workers = int(os.environ.get("FRAUD_FORECAST_WORKERS", DEFAULT_WORKERS))
-            _services[path] = Forecaster(FitStore(path), workers=workers)
+            try:
+                store = FitStore(path)
+            except (OSError, SQLAlchemyError):
+                # Forecasts must not fail because their cache cannot be opened (a read-only
+                # data/): a private store for this process, so fits are at least reused.
+                log.exception("forecast store %s unusable: a temporary one instead", path)
+                store = FitStore(Path(tempfile.mkdtemp(prefix="fraud-forecast-")) / "fits.sqlite")
+            _services[path] = Forecaster(store, workers=workers)
         return _services[path]
 
 
