@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import os
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -539,3 +540,27 @@ class Forecaster:
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
         self.store.dispose()
+
+
+# -- the process-wide instance -------------------------------------------------------------
+
+_services_lock = threading.Lock()
+_services: dict[str, Forecaster] = {}
+
+
+def default_forecaster() -> Forecaster:
+    """The process-wide forecaster of the store at FRAUD_FORECAST_CACHE (read per call, so a
+    test pointing it elsewhere gets its own store); FRAUD_FORECAST_WORKERS background fits."""
+    path = str(default_path())
+    with _services_lock:
+        if path not in _services:
+            workers = int(os.environ.get("FRAUD_FORECAST_WORKERS", DEFAULT_WORKERS))
+            try:
+                store = FitStore(path)
+            except (OSError, SQLAlchemyError):
+                # Forecasts must not fail because their cache cannot be opened (a read-only
+                # data/): a private store for this process, so fits are at least reused.
+                log.exception("forecast store %s unusable: a temporary one instead", path)
+                store = FitStore(Path(tempfile.mkdtemp(prefix="fraud-forecast-")) / "fits.sqlite")
+            _services[path] = Forecaster(store, workers=workers)
+        return _services[path]

@@ -281,3 +281,35 @@ def test_a_broken_store_still_serves_forecasts(store_path, monkeypatch, tmp_path
     frame = s.rename("v").rename_axis("week").reset_index()
     res = forecasting.forecast(frame, value="v", **KW)
     assert res.chosen == first.chosen
+
+
+def test_the_page_shows_a_stale_fit_at_once_then_the_fresh_one(monkeypatch, duck_url, tmp_path):
+    from datetime import timedelta
+
+    from data_access.filters import Filters
+    from data_access.loaders.exposure import load_weekly_exposure
+    from data_access.scope import FULL
+    from tests.support.apptest import assert_clean, run_app, screen_text
+    from ui import forecast_warm, forecasting
+
+    monkeypatch.setenv("FRAUD_WAREHOUSE_URL", duck_url)
+    monkeypatch.setenv("FRAUD_FORECAST_CACHE", str(tmp_path / "stale.sqlite"))
+    today = forecast_warm.standard_filters()
+    # Last week's forecast of the same slice: the data then ended a week earlier.
+    before = Filters(start=today.start - timedelta(days=7), end=today.end - timedelta(days=7))
+    forecast_warm.warm(horizons=(13,), filters=before)
+    old = forecasting.forecast(load_weekly_exposure(FULL, before), value="exposure_eur", horizon=13)
+    assert not old.stale
+    svc = forecasting.service()
+    fit = Counting(hold=True)
+    monkeypatch.setattr(svc, "fit", fit)
+    at = run_app(monkeypatch, duck_url, page="app_pages/exposure.py", timeout=120)
+    assert_clean(at)
+    text = screen_text(at)
+    assert f"Forecast from data up to {old.data_through:%d %b %Y}" in text
+    fit.release.set()
+    svc.wait_idle(timeout=120)
+    at.run()
+    assert_clean(at)
+    assert "Forecast from data up to" not in screen_text(at)
+    assert fit.calls >= 1

@@ -42,14 +42,20 @@ def standard_filters(scope: Scope = FULL) -> Filters:
 ALL_HORIZONS = tuple(range(MIN_HORIZON, MAX_HORIZON + 1))
 
 
-def warm(*, horizons: tuple[int, ...] = ALL_HORIZONS, scope: Scope = FULL):
-    """Fit (or find) the standard slices' forecasts; returns counts and seconds."""
+def warm(
+    *,
+    horizons: tuple[int, ...] = ALL_HORIZONS,
+    scope: Scope = FULL,
+    filters: Filters | None = None,
+):
+    """Fit (or find) the standard slices' forecasts (``filters``: the default period, no
+    slicers); returns counts and seconds."""
     from data_access.loaders.exposure import load_weekly_by_group, load_weekly_exposure
 
     t0 = time.perf_counter()
     svc = forecasting.service()
     before = svc.store.count()
-    f = standard_filters(scope)
+    f = filters or standard_filters(scope)
     sl = forecasting.slice_of(scope, f)
     weekly = load_weekly_exposure(scope, f)
     # The page's default horizon first, then the markets, then the other horizons: a page

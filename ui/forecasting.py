@@ -7,17 +7,11 @@ precomputes: ui.forecast_warm)."""
 from __future__ import annotations
 
 import dataclasses
-import logging
-import os
-import tempfile
-import threading
-from pathlib import Path
 
 import pandas as pd
-from sqlalchemy.exc import SQLAlchemyError
 
 from analytics.forecast import ForecastResult, forecast_series
-from analytics.forecast_store import DEFAULT_WORKERS, FitStore, Forecaster, default_path
+from analytics.forecast_store import Forecaster, default_forecaster
 
 # What the Exposure page forecasts: the overall series at the chosen horizon, and the top
 # markets over a quarter with the cheaper candidates and fewer origins.
@@ -29,27 +23,10 @@ TOP_MARKETS = 8
 MARKET_ORIGINS = 6
 MARKET_MODELS = ("ets", "ets_damped", "arima_101")
 
-log = logging.getLogger("fraud.forecast")
-_lock = threading.Lock()
-_services: dict[str, Forecaster] = {}
-
 
 def service() -> Forecaster:
-    """The process-wide forecaster of the store at FRAUD_FORECAST_CACHE (read per call, so a
-    test pointing it elsewhere gets its own store)."""
-    path = str(default_path())
-    with _lock:
-        if path not in _services:
-            workers = int(os.environ.get("FRAUD_FORECAST_WORKERS", DEFAULT_WORKERS))
-            try:
-                store = FitStore(path)
-            except (OSError, SQLAlchemyError):
-                # Forecasts must not fail because their cache cannot be opened (a read-only
-                # data/): a private store for this process, so fits are at least reused.
-                log.exception("forecast store %s unusable: a temporary one instead", path)
-                store = FitStore(Path(tempfile.mkdtemp(prefix="fraud-forecast-")) / "fits.sqlite")
-            _services[path] = Forecaster(store, workers=workers)
-        return _services[path]
+    """The process-wide forecaster (analytics.forecast_store.default_forecaster)."""
+    return default_forecaster()
 
 
 def slice_of(scope, filters) -> tuple:
