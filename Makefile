@@ -30,8 +30,11 @@ $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	@$(BIN)/python -m pip install -q -r requirements-dev.txt 2>&1 | { grep -Ev '$(PIP_NOISE)' || true; }
 	@touch $@
 
+# The forecast warm-up fits the Exposure page's standard slices into data/forecast_cache.sqlite
+# (a second run finds them: one lookup per series).
 warehouse: venv
 	$(BIN)/python -m data_access.demo --if-missing
+	$(BIN)/python -m ui.forecast_warm
 
 run: venv warehouse
 	$(BIN)/streamlit run app.py $(ARGS)
@@ -55,4 +58,4 @@ bench: venv
 
 clean:
 	rm -rf $(VENV)
-	rm -f data/*.duckdb data/*.duckdb.wal
+	rm -f data/*.duckdb data/*.duckdb.wal data/forecast_cache.sqlite*

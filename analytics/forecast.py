@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -85,10 +86,30 @@ def _fan(mean, bands: dict[float, tuple]) -> Fan:
     return out
 
 
+_blas_limited = threading.Event()
+
+
+def _one_blas_thread() -> None:
+    """Run BLAS on one thread in this process, once (numpy's and scipy's OpenBLAS).
+
+    These fits multiply matrices of a few dozen rows: a second BLAS thread buys nothing, and
+    on a busy 2-core box OpenBLAS's spinning worker threads fight the app's own threads. On
+    the scale-1 demo under load the same forecast took 45 s with the default threads and
+    1.9 s with one (the "3 minutes" first open of the Exposure page)."""
+    if _blas_limited.is_set():
+        return
+    import scipy.linalg  # noqa: F401 - loads scipy's OpenBLAS, so the limit reaches it too
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
+    _blas_limited.set()
+
+
 def _scaled(fit: Callable[[pd.Series, int], Fan]) -> Callable[[np.ndarray, int], Fan]:
     """Fit on y / scale (optimisers behave at unit scale) and scale the fan back."""
 
     def run(y: np.ndarray, h: int) -> Fan:
+        _one_blas_thread()
         scale = float(np.mean(np.abs(y))) or 1.0
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -196,13 +217,53 @@ def _finite(fan: Fan, h: int) -> bool:
 # -- backtest ------------------------------------------------------------------------------
 
 
+class FitMemo:
+    """Fans already fitted on one series, shared by forecasts of several horizons.
+
+    A model fitted on y[:t] forecasting H steps gives, in its first h steps, exactly the fan
+    it gives forecasting h steps (every candidate's mean and intervals for step k depend on
+    k, not on how far the forecast runs), so one fit per (model, training size) at the
+    longest horizon serves every shorter one. Failures are remembered too."""
+
+    def __init__(self, horizon: int):
+        self.horizon = int(horizon)
+        self._fans: dict[tuple[str, int], tuple[Fan | None, float]] = {}
+
+    def fan(self, key: str, fit: Callable[[np.ndarray, int], Fan], y: np.ndarray, h: int):
+        """(fan of h steps or None when the fit failed, seconds that fit took)."""
+        t = len(y)
+        if (key, t) not in self._fans:
+            t0 = time.perf_counter()
+            try:
+                fan = fit(y, max(self.horizon, h))
+            except Exception:  # noqa: BLE001 - the caller drops a failed origin
+                fan = None
+            self._fans[(key, t)] = (fan, time.perf_counter() - t0)
+        fan, secs = self._fans[(key, t)]
+        return (None if fan is None else {k: v[:h] for k, v in fan.items()}), secs
+
+
+def _fit_once(key, fit, y, h, memo: FitMemo | None):
+    """The fan (or None when the fit failed) and the seconds it took (or once took)."""
+    if memo is not None:
+        return memo.fan(key, fit, y, h)
+    t0 = time.perf_counter()
+    try:
+        fan = fit(y, h)
+    except Exception:  # noqa: BLE001 - the caller drops a failed origin
+        fan = None
+    return fan, time.perf_counter() - t0
+
+
 def backtest(
-    y, *, horizon: int, origins: int = 12, models=None
+    y, *, horizon: int, origins: int = 12, models=None, memo: FitMemo | None = None
 ) -> tuple[pd.DataFrame, tuple[str, ...]]:
     """Rolling-origin backtest of every candidate and the baseline.
 
     Returns one row per model: model, label, mae, mase, coverage80, coverage95, origins (that
-    fitted), fit_s, is_baseline; and notes (candidates skipped or failing).
+    fitted), fit_s, is_baseline; and notes (candidates skipped or failing). With ``memo``,
+    fits already made for another horizon of the same series are reused (fit_s still sums
+    the time those fits took).
     """
     y = np.asarray(y, dtype=float)
     n, h = len(y), int(horizon)
@@ -220,20 +281,20 @@ def backtest(
             continue
         entries.append((c.key, c.label, c.fit, c.min_train))
     for key, label, fit, _ in entries:
-        errs, in80, in95, ok, t0 = [], [], [], 0, time.perf_counter()
+        errs, in80, in95, ok, fit_s = [], [], [], 0, 0.0
         for t in train_sizes:
             truth = y[t : t + h]
-            try:
-                fan = _clip(fit(y[:t], h))
-            except Exception:  # noqa: BLE001 - any fitting failure drops this origin
+            fan, secs = _fit_once(key, fit, y[:t], h, memo)
+            fit_s += secs
+            if fan is None:  # any fitting failure drops this origin
                 continue
+            fan = _clip(fan)
             if not _finite(fan, h):
                 continue
             ok += 1
             errs.append(np.abs(truth - fan["mean"]))
             in80.append((truth >= fan["lo80"]) & (truth <= fan["hi80"]))
             in95.append((truth >= fan["lo95"]) & (truth <= fan["hi95"]))
-        fit_s = time.perf_counter() - t0
         if ok < max(1, len(train_sizes) // 2):
             notes.append(f"{label} failed to fit at most backtest origins; not used.")
             continue
@@ -269,6 +330,16 @@ class ForecastResult:
     notes: tuple[str, ...] = field(default=())  # why the baseline is shown, fit failures
     fit_seconds: float = 0.0
     model_notes: tuple[str, ...] = field(default=())  # candidates not tried in the backtest
+    # True when a stored fit of an earlier version of the same slice is shown while the
+    # current series is refitted in the background (analytics.forecast_store).
+    stale: bool = False
+
+    @property
+    def data_through(self):
+        """The last week of the series this result was fitted on (None when empty)."""
+        if self.history.empty:
+            return None
+        return pd.Timestamp(self.history["week"].iloc[-1]).date()
 
     def accuracy_of(self, model: str) -> dict | None:
         rows = self.accuracy[self.accuracy["model"] == model]
@@ -297,8 +368,12 @@ def forecast_series(
     origins: int = 12,
     models=None,
     name: str = "series",
+    memo: FitMemo | None = None,
 ) -> ForecastResult:
-    """Backtest, choose and fit a model for a weekly series (index: week start dates)."""
+    """Backtest, choose and fit a model for a weekly series (index: week start dates).
+
+    ``memo`` (a FitMemo of this very series) shares fits between calls for several
+    horizons; the result is the same as without it (see ``forecast_horizons``)."""
     t0 = time.perf_counter()
     h = int(min(max(int(horizon), 1), 2 * SEASON))
     s = pd.Series(series, dtype=float).fillna(0.0)
@@ -341,7 +416,9 @@ def forecast_series(
             f"showing the {base_lab.lower()} baseline."
         )
 
-    acc, model_notes = backtest(y, horizon=h, origins=origins, models=models)
+    if memo is not None and memo.horizon < h:
+        memo = None  # fitted for shorter forecasts than this one: of no use here
+    acc, model_notes = backtest(y, horizon=h, origins=origins, models=models, memo=memo)
     notes: list[str] = []
     base_row = acc[acc["model"] == BASELINE]
     if not base_row.empty:
@@ -351,10 +428,8 @@ def forecast_series(
     fan = None
     if chosen != BASELINE:
         cand = next(c for c in CANDIDATES if c.key == chosen)
-        try:
-            fan = _clip(cand.fit(y, h))
-        except Exception:  # noqa: BLE001
-            fan = None
+        fan, _ = _fit_once(cand.key, cand.fit, y, h, memo)
+        fan = None if fan is None else _clip(fan)
         if fan is None or not _finite(fan, h):
             notes.append(f"{label} failed to fit the full series: showing the baseline.")
             chosen, label, fan = BASELINE, base_lab, None
@@ -385,6 +460,26 @@ def forecast_series(
         elapsed,
         tuple(model_notes),
     )
+
+
+def forecast_horizons(
+    series: pd.Series,
+    *,
+    horizons,
+    origins: int = 12,
+    models=None,
+    name: str = "series",
+) -> dict[int, ForecastResult]:
+    """``forecast_series`` at each horizon, fitting each (model, origin) once at the longest
+    horizon: every horizon of a page's slider for about the cost of the longest one."""
+    hs = sorted({int(min(max(int(h), 1), 2 * SEASON)) for h in horizons})
+    if not hs:
+        return {}
+    memo = FitMemo(hs[-1])
+    return {
+        h: forecast_series(series, horizon=h, origins=origins, models=models, name=name, memo=memo)
+        for h in hs
+    }
 
 
 # -- scenarios -----------------------------------------------------------------------------

@@ -10,8 +10,6 @@ from analytics import format as fmt
 from analytics.forecast import (
     BASELINE,
     FEE_THRESHOLD,
-    MAX_HORIZON,
-    MIN_HORIZON,
     ScenarioInputs,
     apply_scenario,
     eligible_tracks,
@@ -20,7 +18,6 @@ from analytics.forecast import (
 )
 from analytics.metrics import METRICS
 from charts.exposure import (
-    fan_chart,
     market_forecast_chart,
     scenario_chart,
 )
@@ -31,17 +28,13 @@ from data_access.loaders.exposure import (
     load_weekly_by_group,
     load_weekly_exposure,
 )
-from data_access.loaders.options import load_events
 from reports import exposure as views
-from reports.exposure import fan_frame
-from reports.view import money_columns
 from ui import anomalies, drill, exports, forecasting, render
-from ui.page import start_page
+from ui.page import controls, start_page
 from ui.view import show
 
-QUARTER = 13
-TOP_MARKETS = 8
-MARKET_MODELS = ("ets", "ets_damped", "arima_101")  # the cheaper candidates, per market
+# What the page forecasts lives in ui.forecasting, so the warm-up precomputes the same fits.
+QUARTER, TOP_MARKETS = forecasting.QUARTER, forecasting.TOP_MARKETS
 
 ctx = start_page("exposure")
 scope, f, opts, context = ctx.scope, ctx.filters, ctx.options, ctx.context
@@ -56,22 +49,17 @@ st.caption(
 render.filter_notes(f.notes)
 drill.clear_button()
 
-horizon = st.slider(
-    "Forecast horizon (weeks)",
-    min_value=MIN_HORIZON,
-    max_value=MAX_HORIZON,
-    value=QUARTER,
-    key="exposure_horizon",
-    bind="query-params",
-    help="How many weeks ahead to forecast (4–26).",
-)
+ctx = controls(ctx, (views.HORIZON,))
+horizon = int(ctx.params["exposure_horizon"])
 
 weekly = render.load(load_weekly_exposure, scope, f)
 if render.no_data(weekly):
     st.stop()
 
 with st.spinner("Fitting and backtesting forecast models…"):
-    result = forecasting.forecast(weekly, value="exposure_eur", horizon=horizon)
+    result = forecasting.forecast(
+        weekly, value="exposure_eur", horizon=horizon, slice=forecasting.slice_of(scope, f)
+    )
 for note in result.notes:
     st.info(note, icon=":material/info:")
 
@@ -112,32 +100,9 @@ cols[3].metric(
     border=True,
 )
 
-events = render.load(load_events)
-fan = fan_chart(
-    result.history,
-    result.forecast,
-    model=result.chosen_label,
-    subtitle=f"{context} · origin week ending {origin:%d %b %Y} · 80% and 95% bands",
-    events=events,
-)
-render.altair(fan, width="stretch")
-fan_data = fan_frame(weekly, result, horizon)
-exports.render(
-    exports.ChartExport(
-        key="exposure_fan",
-        page="exposure",
-        title="Weekly exposure (EUR): history and forecast",
-        data=fan_data,
-        chart=fan,
-        metrics=("exposure_eur", "exposure_forecast_eur", "interval_coverage"),
-        money=money_columns(fan_data),
-        extra={"Model": result.chosen_label, "Horizon (weeks)": str(horizon)},
-        view="exposure.fan",
-        view_params={"exposure_horizon": str(horizon)},
-    ),
-    ctx,
-)
-show(views.VIEWS[1], ctx)  # exposure.parts
+fan, parts, _ = views.VIEWS
+show(fan, ctx)
+show(parts, ctx)
 
 # -- model accuracy ----------------------------------------------------------------------
 st.subheader("Model accuracy (rolling-origin backtest)")
@@ -290,9 +255,10 @@ else:
                 grp.sort_values("week"),
                 value="value",
                 horizon=QUARTER,
-                origins=6,
-                models=MARKET_MODELS,
+                origins=forecasting.MARKET_ORIGINS,
+                models=forecasting.MARKET_MODELS,
                 name=f"market {key}",
+                slice=forecasting.slice_of(scope, f),
             )
             mase = res.accuracy_of(res.chosen)
             rows.append(

@@ -10,9 +10,9 @@ from analytics.forecast import (
     MAX_HORIZON,
     MIN_HORIZON,
     ForecastResult,
-    forecast_series,
     horizon_total,
 )
+from analytics.forecast_store import default_forecaster, slice_of
 from charts import exposure as cx
 from charts.anomalies import anomaly_chart
 from data_access.loaders import exposure as lx
@@ -28,6 +28,7 @@ HORIZON = Param(
     default=str(QUARTER),
     widget="slider",
     help=f"How many weeks ahead to forecast ({MIN_HORIZON}–{MAX_HORIZON}).",
+    shared=True,
 )
 Z = Param(
     "exposure_z",
@@ -60,7 +61,14 @@ def _fan_data(scope, f, url, p):
     series = (
         weekly.set_index("week")["exposure_eur"] if not weekly.empty else pd.Series(dtype=float)
     )
-    result = forecast_series(series, horizon=horizon, origins=FAN_ORIGINS, name="exposure")
+    # The persistent fit store: the page, the deck and the warm-up share one fit per series.
+    result = default_forecaster().forecast(
+        series,
+        horizon=horizon,
+        origins=FAN_ORIGINS,
+        name="overall",  # the Exposure page's name for it: one slice, one stored fit
+        slice_=slice_of(scope, f) if not weekly.empty else None,
+    )
     return fan_frame(weekly, result, horizon)
 
 
@@ -70,7 +78,11 @@ def _fan_figure(df, ctx, p):
     cols = {f"{c}_eur": c for c in ("mean", "lo80", "hi80", "lo95", "hi95")}
     fc = df[["week", *cols]].rename(columns=cols) if set(cols) <= set(df.columns) else None
     return cx.fan_chart(
-        hist, fc, model=df.attrs.get("model", ""), subtitle=ctx.subtitle, events=ctx.events
+        hist,
+        fc,
+        model=df.attrs.get("model", ""),
+        subtitle=f"{ctx.subtitle} · 80% and 95% bands",
+        events=ctx.events,
     )
 
 

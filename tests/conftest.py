@@ -20,6 +20,12 @@ from tests.support.components import require_component
 os.environ.setdefault(
     "FRAUD_AUDIT_URL", f"sqlite:///{tempfile.mkdtemp(prefix='fraud-audit-')}/audit.sqlite"
 )
+# So is the forecast fit store (derived numbers): one throwaway store per session.
+os.environ.setdefault(
+    "FRAUD_FORECAST_CACHE", f"{tempfile.mkdtemp(prefix='fraud-forecast-')}/forecast_cache.sqlite"
+)
+# No background warm-up at app start in tests (tests/test_forecast_store.py runs it).
+os.environ.setdefault("FRAUD_FORECAST_WARM", "0")
 from tests.support.pg_server import TemporaryPostgres, find_pg_bindir
 
 # -- real PostgreSQL (marker: pg) -----------------------------------------------------------

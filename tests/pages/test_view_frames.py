@@ -20,7 +20,6 @@ PAGES = {
     "cases": {},
     "exposure": {"exposure_z": "3.0"},
 }
-NOT_DRAWN_BY_SHOW = {"exposure.fan"}  # the Exposure page draws its fan with its scenarios
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +42,7 @@ def page_frames(duck_url):
 
 def test_every_view_is_drawn_by_its_page(page_frames):
     drawn = set(page_frames)
-    assert drawn == set(reports.REGISTRY) - NOT_DRAWN_BY_SHOW
+    assert drawn == set(reports.REGISTRY)
 
 
 def test_page_frame_equals_deck_and_cli_frame(page_frames, duck_url, monkeypatch):

@@ -1,0 +1,145 @@
+"""Precompute the Exposure page's standard forecasts into the fit store, so even the first
+open after a start (or after new data) finds them: the overall series at each horizon
+asked for, and the top markets over a quarter, for the unrestricted viewer, no slicers
+and the default period: exactly the calls the page makes (same loaders, same arguments).
+
+    python -m ui.forecast_warm [--url URL] [--horizons 13 | all]
+
+``make warehouse`` runs it after building (or finding) the demo warehouse; the app starts
+it once per process in a background thread (``start_background``). A slice already in the
+store costs one lookup per series.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+import time
+
+if __name__ == "__main__":  # a CLI run: one BLAS thread (small fits; not inside the app)
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from analytics.forecast import MAX_HORIZON, MIN_HORIZON, FitMemo  # noqa: E402
+from data_access.filters import Filters  # noqa: E402
+from data_access.scope import FULL, Scope  # noqa: E402
+from ui import forecasting  # noqa: E402
+
+log = logging.getLogger("fraud.forecast")
+
+_started = threading.Event()
+
+
+def standard_filters(scope: Scope = FULL) -> Filters:
+    from data_access.loaders.options import load_options
+
+    start, end = load_options(scope).default_period()
+    return Filters(start=start, end=end)
+
+
+ALL_HORIZONS = tuple(range(MIN_HORIZON, MAX_HORIZON + 1))
+
+
+def warm(
+    *,
+    horizons: tuple[int, ...] = ALL_HORIZONS,
+    scope: Scope = FULL,
+    filters: Filters | None = None,
+):
+    """Fit (or find) the standard slices' forecasts (``filters``: the default period, no
+    slicers); returns counts and seconds."""
+    from data_access.loaders.exposure import load_weekly_by_group, load_weekly_exposure
+
+    t0 = time.perf_counter()
+    svc = forecasting.service()
+    before = svc.store.count()
+    f = filters or standard_filters(scope)
+    sl = forecasting.slice_of(scope, f)
+    weekly = load_weekly_exposure(scope, f)
+    # The page's default horizon first, then the markets, then the other horizons: a page
+    # opened while this runs waits for the fits it needs, not for the whole warm-up.
+    first = tuple(h for h in horizons if h == forecasting.DEFAULT_HORIZON)
+    rest = tuple(h for h in horizons if h != forecasting.DEFAULT_HORIZON)
+    memo = FitMemo(max(horizons)) if horizons else None  # one per series: the overall one
+    series = 0
+
+    def overall(hs: tuple[int, ...]) -> int:
+        if weekly.empty or not hs:
+            return 0
+        forecasting.precompute(
+            weekly, value=forecasting.OVERALL_VALUE, horizons=hs, slice=sl, memo=memo
+        )
+        return len(hs)
+
+    series += overall(first)
+    by_market = load_weekly_by_group(
+        scope, f, "market", forecasting.OVERALL_VALUE, forecasting.TOP_MARKETS
+    )
+    for key, grp in by_market.groupby("key", sort=False):
+        forecasting.precompute(
+            grp.sort_values("week"),
+            value="value",
+            horizons=(forecasting.QUARTER,),
+            origins=forecasting.MARKET_ORIGINS,
+            models=forecasting.MARKET_MODELS,
+            name=f"market {key}",
+            slice=sl,
+        )
+        series += 1
+    series += overall(rest)
+    out = {
+        "series": series,
+        "fitted": svc.store.count() - before,
+        "seconds": time.perf_counter() - t0,
+        "store": str(svc.store.path),
+    }
+    log.info("forecast warm-up: %(series)d series, %(fitted)d fitted, %(seconds).1f s", out)
+    return out
+
+
+def start_background(**kw) -> bool:
+    """Run ``warm`` once per process in a daemon thread (never in front of a user); False
+    when it was already started or FRAUD_FORECAST_WARM=0 (the test suite). Failures are
+    logged, never raised into a page."""
+    if _started.is_set() or os.environ.get("FRAUD_FORECAST_WARM", "1") == "0":
+        return False
+    _started.set()
+
+    def run():
+        try:
+            warm(**kw)
+        except Exception:  # noqa: BLE001 - a warm-up failure must not break the app
+            log.exception("forecast warm-up failed")
+
+    threading.Thread(target=run, name="forecast-warm", daemon=True).start()
+    return True
+
+
+def _horizons(text: str) -> tuple[int, ...]:
+    if text == "all":
+        return ALL_HORIZONS
+    return tuple(sorted({int(x) for x in text.split(",")}))
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m ui.forecast_warm", description=__doc__)
+    ap.add_argument("--url", help="SQLAlchemy URL (default: the configured warehouse)")
+    ap.add_argument("--horizons", default="all", help="'all' (4-26) or e.g. 13,26")
+    args = ap.parse_args(argv)
+    if args.url:
+        os.environ["FRAUD_WAREHOUSE_URL"] = args.url
+    # Streamlit's caches warn once per loader outside a server ("No runtime found"): noise.
+    os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
+    logging.basicConfig(level=logging.WARNING)
+    out = warm(horizons=_horizons(args.horizons))
+    print(
+        f"forecast warm-up: {out['series']} series, {out['fitted']} newly fitted, "
+        f"{out['seconds']:.1f} s, store {out['store']}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
