@@ -191,13 +191,14 @@ if recall_pp > max_uplift:
         f"Recall is already {fmt.pct(inputs.recall)}: the uplift is capped at {max_uplift:.1f} pp."
     )
 s1, s2 = st.columns([1, 3])
+change = (adjusted - total) / total if total else float("nan")
+moved = fmt.delta_moved(change)  # no arrow, no colour for a scenario that changes nothing
 s1.metric(
     f"Forecast under the scenario, next {horizon} weeks",
     fmt.eur(adjusted),
-    delta=f"{fmt.eur(adjusted - total)} ({fmt.pct((adjusted - total) / total, signed=True)})"
-    if total
-    else None,
-    delta_color="inverse",
+    delta=f"{fmt.eur(adjusted - total)} ({fmt.pct(change, signed=True)})" if total else None,
+    delta_color="inverse" if moved else "off",
+    delta_arrow="auto" if moved else "off",
     help=METRICS["scenario_delta_eur"].definition,
     border=True,
 )
