@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 
 from charts.common import count_axis, date_x, empty_chart, event_layer, pct_axis, size, title
-from charts.theme import OTHER, SEQUENTIAL, colour_scale, repeated
+from charts.theme import OTHER, SEQUENTIAL, colour_of, colour_scale, repeated
 
 _GRAIN_TITLE = {"day": "Day", "week": "Week", "month": "Month"}
 _LABELS = {
@@ -86,7 +86,10 @@ def trend_chart(
             "series:N",
             title=None,
             sort=order,
-            scale=colour_scale(order),
+            # Unsplit, the one series is the metric itself: the metric's colour everywhere.
+            scale=alt.Scale(domain=order, range=[colour_of(label)] * len(order))
+            if split == "none"
+            else colour_scale(order),
             legend=None if split == "none" else alt.Legend(),
         ),
         tooltip=tooltip,
