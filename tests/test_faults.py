@@ -70,12 +70,12 @@ def test_duckdb_timeout_interrupts_the_query(duck_url, monkeypatch):
 
 @pytest.fixture
 def broken_copy(duck_url, tmp_path) -> str:
-    """A copy of the demo warehouse without mart_case_daily."""
+    """A copy of the demo warehouse without mart_daily_enforcement."""
     src = duck_url.removeprefix("duckdb:///")
     dst = tmp_path / "broken.duckdb"
     shutil.copy(src, dst)
     con = duckdb.connect(str(dst))
-    con.execute("DROP TABLE mart_case_daily")
+    con.execute("DROP TABLE mart_daily_enforcement")
     con.close()
     return f"duckdb:///{dst}"
 
@@ -83,10 +83,10 @@ def broken_copy(duck_url, tmp_path) -> str:
 def test_missing_table_message_other_pages_work_and_retry_recovers(
     monkeypatch, broken_copy, duck_url
 ):
-    err = _fails(broken_copy, text("SELECT * FROM mart_case_daily"))
+    err = _fails(broken_copy, text("SELECT * FROM mart_daily_enforcement"))
     assert err.kind == "missing" and "missing from the warehouse" in err.message
 
-    at = run_app(monkeypatch, broken_copy)  # the Overview reads mart_case_daily
+    at = run_app(monkeypatch, broken_copy)  # the Overview reads mart_daily_enforcement
     assert_clean(at)
     assert any("missing from the warehouse" in e.value and "Reference" in e.value for e in at.error)
     # Another page that does not need the table keeps working in the same session.
@@ -108,7 +108,7 @@ def test_pg_dropped_mart_then_restored_recovers_on_retry(monkeypatch, postgres_s
     from tests.support.warehouse import PG_DATABASE
 
     ro_url = postgres_server.create_readonly_role(PG_DATABASE, "fraud_reader", "demo-reader-only")
-    postgres_server.psql(PG_DATABASE, "ALTER TABLE mart_case_daily RENAME TO mart_case_daily_x;")
+    postgres_server.psql(PG_DATABASE, "ALTER TABLE mart_daily_enforcement RENAME TO mart_daily_enforcement_x;")
     try:
         at = run_app(monkeypatch, ro_url)
         assert_clean(at)
@@ -117,7 +117,7 @@ def test_pg_dropped_mart_then_restored_recovers_on_retry(monkeypatch, postgres_s
         assert "fraud_reader" not in text_ and "demo-reader-only" not in text_
     finally:
         postgres_server.psql(
-            PG_DATABASE, "ALTER TABLE mart_case_daily_x RENAME TO mart_case_daily;"
+            PG_DATABASE, "ALTER TABLE mart_daily_enforcement_x RENAME TO mart_daily_enforcement;"
         )
     next(b for b in at.button if b.label == "Retry").click().run()
     assert_clean(at)
