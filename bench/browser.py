@@ -76,60 +76,14 @@ TARGETS = {
 }
 # Markets picked for cold filter changes, one per (page, repeat): never SE (tests' market)
 # and never one picked before on the same server.
-MARKETS = tuple(
-    [
-        "NO",
-        "DK",
-        "FI",
-        "GB",
-        "DE",
-        "FR",
-        "NL",
-        "BE",
-        "CH",
-        "AT",
-        "ES",
-        "IT",
-        "PT",
-        "PL",
-        "CZ",
-        "RO",
-        "GR",
-        "US",
-        "CA",
-        "MX",
-        "BR",
-        "AR",
-        "CL",
-        "CO",
-        "PE",
-        "EC",
-        "UY",
-        "JP",
-        "KR",
-        "AU",
-        "NZ",
-        "IN",
-        "ID",
-        "PH",
-        "TH",
-        "VN",
-        "MY",
-        "SG",
-        "TW",
-        "ZA",
-        "NG",
-        "KE",
-        "EG",
-        "MA",
-        "AE",
-        "SA",
-        "IL",
-        "TR",
-        "IS",
-        "IE",
-    ]
+# fmt: off
+MARKETS = (
+    "NO", "DK", "FI", "GB", "DE", "FR", "NL", "BE", "CH", "AT", "ES", "IT", "PT", "PL", "CZ",
+    "RO", "GR", "US", "CA", "MX", "BR", "AR", "CL", "CO", "PE", "EC", "UY", "JP", "KR", "AU",
+    "NZ", "IN", "ID", "PH", "TH", "VN", "MY", "SG", "TW", "ZA", "NG", "KE", "EG", "MA", "AE",
+    "SA", "IL", "TR", "IS", "IE",
 )
+# fmt: on
 
 
 # --- warehouses and apps --------------------------------------------------------------------
