@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.browser import streamlit_server
+from tests.support.settle import install_probe, run_log, wait_settled
 
 pytestmark = pytest.mark.browser
 
@@ -37,9 +38,9 @@ def app_url(duck_url):
 
 
 def _wait_ready(page: Page) -> None:
-    # Streamlit shows a running indicator while the script runs; wait for it to settle.
-    page.wait_for_load_state("networkidle")
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT)
+    # Settled: the script run of this load has finished and nothing on screen is stale. The
+    # status widget alone is no signal: it is absent until the browser hears a run started.
+    wait_settled(page, timeout_ms=TIMEOUT, headline=None)
 
 
 def _no_traceback(page: Page) -> None:
@@ -71,11 +72,15 @@ def test_filter_change_is_reflected_and_url_reproduces_view(page: Page, app_url,
     streams_se = page.get_by_test_id("stMetricValue").first.inner_text()
 
     # Same link in a fresh browser context: the same view.
-    other = browser.new_context().new_page()
+    fresh = browser.new_context()
+    install_probe(fresh)
+    other = fresh.new_page()
     other.goto(page.url)
     expect(other.get_by_text(re.compile(r"markets SE")).first).to_be_visible(timeout=TIMEOUT)
     _wait_ready(other)
-    assert other.get_by_test_id("stMetricValue").first.inner_text() == streams_se
+    tiles = other.get_by_test_id("stMetricValue").all_inner_texts()
+    assert tiles and tiles[0] == streams_se, f"tiles {tiles}, runs {run_log(other)}"
+    fresh.close()
 
     # Without the market filter the streams tile changes.
     page.goto(f"{app_url}/")
