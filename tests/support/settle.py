@@ -4,7 +4,10 @@ Settled means what a person sees is the answer to what they asked: a script run 
 after the action (a ``new_session`` message on the websocket) has finished (a
 ``script_finished`` message that is not "finished early for a rerun"), and the DOM shows no
 status widget, no spinner, no stale element (Streamlit 1.67 marks an element container of a
-previous run with ``data-stale="true"`` until the new run re-draws or removes it) and the
+previous run with ``data-stale="true"`` until the new run re-draws or removes it), no
+skeleton (an element whose component code is still loading: Streamlit loads each element
+type's code lazily and shows ``stSkeleton`` in its place, so in a fresh tab a row of
+``st.metric`` tiles can appear one by one, up to a second after the run finished) and the
 page's headline number. The state holds for ``quiet_ms`` (a follow-up rerun would break it).
 
 Waiting for the DOM alone is not enough: the status widget appears only once the browser
@@ -86,7 +89,8 @@ SETTLED_JS = r"""
   const ok =
     st.runs > st.armRuns && st.finished > st.armFinished && !st.running &&
     !document.querySelector(
-      '[data-testid="stStatusWidget"], [data-testid="stSpinner"], [data-stale="true"]'
+      '[data-testid="stStatusWidget"], [data-testid="stSpinner"], [data-stale="true"],' +
+      ' [data-testid="stSkeleton"], [data-testid="stAppSkeleton"]'
     ) &&
     (!headline || visible(document.querySelector(headline)));
   if (!ok) { st.settledSince = null; return false; }
