@@ -22,7 +22,7 @@ from tests.support.settle import install_probe, wait_settled
 pytestmark = pytest.mark.browser
 
 TIMEOUT = 45_000
-SLOW = {"exposure": 180_000}  # forecasts and backtests on a first, uncached visit
+SLOW = {"exposure": 300_000}  # forecasts and backtests on a first, uncached visit (~3 min)
 LEAD, VIEWER = "dev.lead@example.com", "vic.viewer@example.com"
 HEADINGS = {
     "overview": "Overview",
