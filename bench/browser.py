@@ -230,8 +230,15 @@ def measure_app(
     runs: dict[str, dict[str, list[float]]] = {m: {} for m in TARGETS}
     errors: list[str] = []
     # The audit log of page views goes to a throwaway file, not the checkout's data/.
-    audit = Path(tempfile.mkdtemp(prefix="bench-audit-")) / "audit.sqlite"
+    audit_dir = tempfile.TemporaryDirectory(prefix="bench-audit-")
+    audit = Path(audit_dir.name) / "audit.sqlite"
     env = {"FRAUD_WAREHOUSE_URL": url, "FRAUD_AUDIT_URL": f"sqlite:///{audit}"}
+    with audit_dir:
+        _measure_servers(browser, cwd, env, pages, repeat, timeout_ms, runs, errors)
+    return {"runs": runs, "errors": errors}
+
+
+def _measure_servers(browser, cwd, env, pages, repeat, timeout_ms, runs, errors) -> None:
     for r in range(repeat):
         # A new server per repeat: Exposure's first open after a start is the cold case.
         with streamlit_server(env=env, cwd=cwd, timeout=120) as base:
@@ -243,7 +250,6 @@ def measure_app(
             print(f"    exposure cold #{r + 1}: {_fmt_runs(cold[-1:])}", flush=True)
             if r == repeat - 1:
                 _measure_warm_server(browser, base, pages, repeat, timeout_ms, runs, errors)
-    return {"runs": runs, "errors": errors}
 
 
 def _measure_warm_server(browser, base, pages, repeat, timeout_ms, runs, errors) -> None:
