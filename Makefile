@@ -55,6 +55,7 @@ test: venv system-deps lint
 
 bench: venv
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.browser
 
 clean:
 	rm -rf $(VENV)

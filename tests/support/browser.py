@@ -53,11 +53,14 @@ def streamlit_server(
     port: int | None = None,
     *,
     timeout: float = 60.0,
+    cwd: str | os.PathLike[str] | None = None,
 ) -> Iterator[str]:
-    """Run `streamlit run app_path` from the repo root; yield its base URL once healthy.
+    """Run `streamlit run app_path` from `cwd` (default: the repo root); yield its base URL
+    once healthy.
 
     `env` is added to the current environment (e.g. the warehouse URL). The server runs in
-    its own process group, which is terminated (then killed) on exit.
+    its own process group, which is terminated (then killed) on exit. bench/browser.py
+    starts a baseline checkout the same way, with `cwd` set to its worktree.
     """
     if port is None:
         port = free_port()
@@ -88,7 +91,7 @@ def streamlit_server(
     with tempfile.TemporaryFile(mode="w+", prefix="streamlit-") as log:
         proc = subprocess.Popen(
             cmd,
-            cwd=REPO_ROOT,
+            cwd=cwd or REPO_ROOT,
             env={**os.environ, **(env or {})},
             stdin=subprocess.DEVNULL,
             stdout=log,
