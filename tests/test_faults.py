@@ -108,7 +108,9 @@ def test_pg_dropped_mart_then_restored_recovers_on_retry(monkeypatch, postgres_s
     from tests.support.warehouse import PG_DATABASE
 
     ro_url = postgres_server.create_readonly_role(PG_DATABASE, "fraud_reader", "demo-reader-only")
-    postgres_server.psql(PG_DATABASE, "ALTER TABLE mart_daily_enforcement RENAME TO mart_daily_enforcement_x;")
+    postgres_server.psql(
+        PG_DATABASE, "ALTER TABLE mart_daily_enforcement RENAME TO mart_daily_enforcement_x;"
+    )
     try:
         at = run_app(monkeypatch, ro_url)
         assert_clean(at)
