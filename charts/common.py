@@ -55,9 +55,9 @@ def all_zero(df: pd.DataFrame | None, columns) -> bool:
 
 
 def selection_names(chart) -> set[str]:
-    """Names of the selection parameters a chart's spec defines (in any layer or view)."""
+    """Names of the selection parameters a chart (or its spec dict) defines, in any layer."""
     try:
-        spec = chart.to_dict()
+        spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
     except Exception:  # a chart that cannot be serialised defines nothing usable
         return set()
     names: set[str] = set()

@@ -112,10 +112,10 @@ _HIDE_TOOLBAR_DOWNLOAD = (
 )
 
 
-def _selection_kwargs(chart, kwargs: dict) -> dict:
+def _selection_kwargs(spec: dict, kwargs: dict) -> dict:
     """Keep ``on_select`` only for selections the spec defines: Streamlit raises on a spec
     without them (e.g. a builder's "no data" placeholder), which would crash the page."""
-    defined = selection_names(chart)
+    defined = selection_names(spec)
     mode = kwargs.get("selection_mode")
     wanted = [mode] if isinstance(mode, str) else list(mode or defined)
     kept = [name for name in wanted if name in defined]
@@ -139,10 +139,10 @@ def altair(chart, **kwargs):
     kwargs.setdefault("width", "stretch")
     kwargs.setdefault("theme", "streamlit")
     chart = theme.on_screen(chart)
+    spec = _spec(chart)  # serialised once here (Streamlit serialises it once more to draw it)
     if kwargs.get("on_select") not in (None, "ignore"):
-        kwargs = _selection_kwargs(chart, kwargs)
+        kwargs = _selection_kwargs(spec, kwargs)
     if "height" not in kwargs:
-        spec = _spec(chart)
         height = spec.get("height")
         if isinstance(height, int | float):
             kwargs["height"] = int(height) + _CHART_CHROME_PX + theme.legend_height(spec)
@@ -153,18 +153,6 @@ def altair(chart, **kwargs):
 def _spec(chart) -> dict:
     # Unvalidated: Streamlit validates once when it draws the chart; this only reads sizes.
     return chart.to_dict(validate=False)
-
-
-def has_selection(chart) -> bool:
-    """Whether the chart defines a click selection (a chart drawn for an empty frame may
-    not: asking Streamlit for selections on it would raise)."""
-    return has_selection_spec(_spec(chart))
-
-
-def has_selection_spec(spec: dict) -> bool:
-    return any("select" in p for p in spec.get("params", ())) or any(
-        has_selection_spec(layer) for layer in spec.get("layer", ())
-    )
 
 
 def plotly(fig, **kwargs):

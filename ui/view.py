@@ -68,7 +68,7 @@ def _fragment(view_id: str, ctx: PageContext, below: Below | None) -> None:
     chart_key = f"view_{view.id}"
     if view.plotly:
         render.plotly(fig, key=chart_key)
-    elif chosen is not None and render.has_selection(fig):
+    elif chosen is not None:  # render.altair drops on_select if the figure defines none
         render.altair(fig, key=chart_key, on_select=_picked(chart_key, chosen.field, chosen.kind))
     else:
         render.altair(fig, key=chart_key)
