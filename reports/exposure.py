@@ -131,17 +131,7 @@ def _anomaly_figure(df, ctx, p):
 
 
 def _anomaly_headline(df):
-    z = df.attrs.get("threshold", DEFAULT_THRESHOLD)
-    if df.empty:
-        return "No weekly exposure in this selection"
-    flagged = df[df["flagged"].fillna(False).astype(bool)]
-    if flagged.empty:
-        return f"No anomalous week at a threshold of {z:.1f}"
-    top = flagged.loc[flagged["score"].abs().idxmax()]
-    return (
-        f"{len(flagged)} anomalous week(s) at a threshold of {z:.1f}; the strongest, "
-        f"{pd.Timestamp(top['week']):%d %b %Y}, scored {top['score']:.1f}"
-    )
+    return w.anomalies(df, "exposure")
 
 
 VIEWS = (

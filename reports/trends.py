@@ -241,17 +241,7 @@ def _anomalies_figure(df, ctx, p):
 
 
 def _anomalies_headline(df):
-    z = df.attrs.get("threshold", DEFAULT_THRESHOLD)
-    if df.empty:
-        return "No weekly detected streams in this selection"
-    flagged = df[df["flagged"].fillna(False).astype(bool)]
-    if flagged.empty:
-        return f"No anomalous week at a threshold of {z:.1f}"
-    top = flagged.loc[flagged["score"].abs().idxmax()]
-    return (
-        f"{w.plural(len(flagged), 'anomalous week')} at a threshold of {z:.1f}; the strongest, "
-        f"{pd.Timestamp(top['week']):%d %b %Y}, scored {top['score']:.1f}"
-    )
+    return w.anomalies(df, "detected streams")
 
 
 VIEWS = (

@@ -68,3 +68,18 @@ def latest(df: pd.DataFrame, x: str, y: str, label: str, show: Callable, *, pp: 
     else:
         change = f" ({(cur - prev) / abs(prev) * 100:+.1f}% on the week before)" if prev else ""
     return f"{label}: {show(cur)} {when}{change}"
+
+
+def anomalies(df: pd.DataFrame, what: str) -> str:
+    """The headline of an anomalous-weeks chart: how many weeks, and the strongest."""
+    z = df.attrs.get("threshold", float("nan"))
+    if df.empty:
+        return f"No weekly {what} in this selection"
+    flagged = df[df["flagged"].fillna(False).astype(bool)]
+    if flagged.empty:
+        return f"No anomalous week at a threshold of {z:.1f}"
+    top = flagged.loc[flagged["score"].abs().idxmax()]
+    return (
+        f"{plural(len(flagged), 'anomalous week')} at a threshold of {z:.1f}; the strongest, "
+        f"{pd.Timestamp(top['week']):%d %b %Y}, scored {top['score']:.1f}"
+    )
