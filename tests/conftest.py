@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 
 import pandas as pd
@@ -19,6 +20,10 @@ from tests.support.components import require_component
 # The audit log is a separate database: tests write to a throwaway one, never data/.
 os.environ.setdefault(
     "FRAUD_AUDIT_URL", f"sqlite:///{tempfile.mkdtemp(prefix='fraud-audit-')}/audit.sqlite"
+)
+# So is the application store (saved views, alert rules, deliveries).
+os.environ.setdefault(
+    "FRAUD_APP_STORE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='fraud-app-')}/app.sqlite"
 )
 from tests.support.pg_server import TemporaryPostgres, find_pg_bindir
 
@@ -87,3 +92,18 @@ def warehouse_url(request: pytest.FixtureRequest) -> str:
     if request.param == "duckdb":
         return request.getfixturevalue("duck_url")
     return request.getfixturevalue("pg_readonly_url")
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.pg),
+    ],
+)
+def store_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """A fresh, empty application store: a SQLite file, and a database on the real
+    PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'app.sqlite'}"
+    server = request.getfixturevalue("postgres_server")
+    return server.create_database(f"app_{uuid.uuid4().hex[:10]}")
