@@ -107,3 +107,11 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> str:
         return f"sqlite:///{tmp_path / 'app.sqlite'}"
     server = request.getfixturevalue("postgres_server")
     return server.create_database(f"app_{uuid.uuid4().hex[:10]}")
+
+
+@pytest.fixture(autouse=True)
+def _own_app_store(monkeypatch, tmp_path_factory) -> None:
+    """Each test its own application store: one test's saved views, drafts or rules never
+    show up in another's (the store is created lazily, only by tests that use it)."""
+    path = tmp_path_factory.mktemp("app-store") / "app.sqlite"
+    monkeypatch.setenv("FRAUD_APP_STORE_URL", f"sqlite:///{path}")
