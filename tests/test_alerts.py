@@ -69,7 +69,10 @@ def _parts(msg):
     return {(p.get_content_type(), p.get_filename(), p.get("Content-ID")): p for p in msg.walk()}
 
 
-def test_rule_fires_to_email_slack_and_json_and_is_idempotent(servers, duck_url):
+def test_rule_fires_to_email_slack_and_json_and_is_idempotent(
+    servers, duck_url, store_url, monkeypatch
+):
+    monkeypatch.setenv("FRAUD_APP_STORE_URL", store_url)  # SQLite and PostgreSQL
     smtp, hooks = servers
     lead = owner_viewer(LEAD, duck_url)
     rule_id = store.create_rule(lead, _se_share_rule())
@@ -140,7 +143,8 @@ def test_firing_reminder_resolved_cycle(servers, duck_url):
     assert [b["event"] for b in hooks.bodies("/json")][-1] == "fired"
 
 
-def test_a_channel_that_was_down_gets_it_on_a_later_run(servers, duck_url):
+def test_a_channel_that_was_down_gets_it_on_a_later_run(servers, duck_url, store_url, monkeypatch):
+    monkeypatch.setenv("FRAUD_APP_STORE_URL", store_url)  # SQLite and PostgreSQL
     _, hooks = servers
     lead = owner_viewer(LEAD, duck_url)
     store.create_rule(lead, _se_share_rule(channels=[{"type": "slack", "target": "ops"}]))
