@@ -189,7 +189,7 @@ def _section(viewer: Viewer, slug: str) -> None:
         )
         if chosen is not None:
             st.button(
-                "Open",
+                "Open view",
                 key="saved_view_open",
                 on_click=_open,
                 args=(viewer, chosen),
