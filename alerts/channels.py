@@ -2,9 +2,9 @@
 Slack-compatible incoming webhooks (blocks) and generic JSON webhooks.
 
 Credentials come from the environment or .streamlit/secrets.toml, never from the store:
-``FRAUD_SMTP_HOST``, ``_PORT``, ``_USER``, ``_PASSWORD``, ``_STARTTLS``, ``_FROM`` (or an
-``[smtp]`` table), and a webhook target ``ops`` is ``FRAUD_WEBHOOK_OPS`` (or ``ops = ...``
-under ``[webhooks]``). Errors never carry a URL or a password.
+``FRAUD_SMTP_HOST``, ``_PORT``, ``_USER``, ``_PASSWORD``, ``_STARTTLS``, ``_FROM``,
+``_CAFILE`` (or an ``[smtp]`` table), and a webhook target ``ops`` is ``FRAUD_WEBHOOK_OPS``
+(or ``ops = ...`` under ``[webhooks]``). Errors never carry a URL or a password.
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ class Smtp:
     password: str | None = None
     starttls: bool = False
     sender: str = "fraud-insights@localhost"
+    cafile: str | None = None  # a private CA for the server's certificate
 
 
 def smtp_settings() -> Smtp:
@@ -70,6 +71,7 @@ def smtp_settings() -> Smtp:
         password=get("password"),
         starttls=starttls,
         sender=str(get("from", "fraud-insights@localhost")),
+        cafile=get("cafile"),
     )
 
 
@@ -123,7 +125,7 @@ def send_email(message: Mapping, files: Sequence[tuple[str, bytes]], *, to: str)
         with smtplib.SMTP(conf.host, conf.port, timeout=TIMEOUT_S) as smtp:
             smtp.ehlo()
             if conf.starttls:
-                smtp.starttls(context=ssl.create_default_context())
+                smtp.starttls(context=ssl.create_default_context(cafile=conf.cafile))
                 smtp.ehlo()
             if conf.user:
                 smtp.login(conf.user, conf.password or "")

@@ -494,3 +494,29 @@ def test_change_in_pp_week_over_week():
     split = pd.concat([rising.assign(series="a"), rising.assign(series="b")])
     with pytest.raises(RuleError, match="2 series per period"):
         judge(spec, split, label="x")
+
+
+def test_email_over_starttls_with_auth(monkeypatch, tmp_path):
+    from alerts import channels
+    from tests.support.servers import self_signed
+
+    cert, key = self_signed(tmp_path)
+    with SmtpServer(tls=(cert, key)) as smtp:
+        monkeypatch.setenv("FRAUD_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("FRAUD_SMTP_PORT", str(smtp.port))
+        monkeypatch.setenv("FRAUD_SMTP_USER", SMTP_USER)
+        monkeypatch.setenv("FRAUD_SMTP_PASSWORD", SMTP_PASSWORD)
+        message = {"subject": "s", "headline": "h", "lines": ["a"], "permalink": "http://x/y"}
+        # Without STARTTLS the server refuses (it requires it): a DeliveryError, no secret.
+        with pytest.raises(channels.DeliveryError) as refused:
+            channels.send_email(message, [], to="a@example.com")
+        assert SMTP_PASSWORD not in str(refused.value)
+        monkeypatch.setenv("FRAUD_SMTP_STARTTLS", "true")
+        # The server's certificate is not trusted without its CA.
+        with pytest.raises(channels.DeliveryError, match="SSL"):
+            channels.send_email(message, [], to="a@example.com")
+        monkeypatch.setenv("FRAUD_SMTP_CAFILE", cert)
+        channels.send_email(message, [("c.csv", b"a,b\r\n")], to="a@example.com")
+    (msg,) = smtp.messages
+    assert smtp.logins == [SMTP_USER]
+    assert msg["Subject"] == "s" and [p.get_filename() for p in msg.iter_attachments()] == ["c.csv"]

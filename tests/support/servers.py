@@ -21,8 +21,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def self_signed(where) -> tuple[str, str]:
+    """A certificate and key for 127.0.0.1 (openssl), for the STARTTLS test."""
+    import subprocess
+
+    cert, key = str(where / "cert.pem"), str(where / "key.pem")
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
 class SmtpServer:
-    def __init__(self) -> None:
+    def __init__(self, *, tls: tuple[str, str] | None = None) -> None:
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult
 
@@ -51,9 +81,18 @@ class SmtpServer:
             hostname="127.0.0.1",
             port=self.port,
             authenticator=authenticator,
-            auth_require_tls=False,  # loopback only; STARTTLS is the production setting
+            auth_require_tls=tls is not None,
             auth_required=True,
+            **(self._tls(tls) if tls else {}),
         )
+
+    @staticmethod
+    def _tls(tls: tuple[str, str]) -> dict:
+        import ssl
+
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(*tls)
+        return {"tls_context": context, "require_starttls": True}
 
     def __enter__(self) -> SmtpServer:
         self._controller.start()
