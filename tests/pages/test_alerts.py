@@ -97,3 +97,64 @@ def test_viewer_without_exports_cannot_subscribe(monkeypatch, duck_url, tmp_path
     at = run_app(monkeypatch, duck_url, page=PAGE)
     assert_clean(at)
     assert "cannot subscribe" in screen_text(at)
+
+
+def test_done_means_from_the_page_to_local_servers(monkeypatch, duck_url):
+    """The issue's walk-through: in the app, an alert "detected share in SE rises more than
+    1 pp week over week" by e-mail and webhook, and a subscription to the weekly deck; the
+    runner then evaluates the rule and delivers the deck to a real SMTP server, and a test
+    of the rule reaches both the SMTP server and the webhook."""
+    from datetime import datetime, timedelta
+
+    from alerts.runner import Run, run_once
+    from tests.support.servers import SMTP_PASSWORD, SMTP_USER, SmtpServer
+
+    with SmtpServer() as smtp, WebhookServer() as hooks:
+        for key, value in {
+            "FRAUD_SMTP_HOST": "127.0.0.1",
+            "FRAUD_SMTP_PORT": str(smtp.port),
+            "FRAUD_SMTP_USER": SMTP_USER,
+            "FRAUD_SMTP_PASSWORD": SMTP_PASSWORD,
+            "FRAUD_WEBHOOK_HOOK": hooks.url("/json"),
+        }.items():
+            monkeypatch.setenv(key, value)
+        at = run_app(monkeypatch, duck_url, page=PAGE, params={"market": ["SE"]})
+        at.text_input(key=f"{NEW}_name").input("SE share up 1 pp")
+        at.selectbox(key=f"{NEW}_view").select(
+            "Fraud trends · Fraud trend (split, per period bucket)"
+        )
+        at.run()
+        at.selectbox(key=f"{NEW}_trends_metric").select("detected share")
+        at.text_input(key=f"{NEW}_metric").input("detected_share")
+        at.selectbox(key=f"{NEW}_kind").select("change_pp")
+        at.number_input(key=f"{NEW}_t").set_value(1.0)
+        at.text_input(key=f"{NEW}_email").input("ana@example.com")
+        at.text_input(key=f"{NEW}_hook").input("hook")
+        at.button(key=f"{NEW}_save").click()
+        at.run()
+        new = "alerts_sub_new"
+        at.text_input(key=f"{new}_name").input("Weekly deck")
+        at.radio(key=f"{new}_kind").set_value("deck")
+        at.run()
+        at.text_input(key=f"{new}_email").input("lead@example.com")
+        at.button(key=f"{new}_save").click()
+        at.run()
+        assert_clean(at)
+
+        monday = datetime(2030, 1, 7, 8, 0)  # the rule's 08:00 and the deck's 07:00
+        lines: list[str] = []
+        run = run_once(Run(now=monday, warehouse=duck_url, out=lines.append))
+        assert run.failures == 0, lines
+        (rule,) = store.listing("rule", "dev.lead@example.com")
+        assert store.history("rule", rule["id"])[0]["event"] in ("ok", "fired")
+        deck = [m for m in smtp.messages if m["Subject"] == "[Subscription] Weekly deck"]
+        assert len(deck) == 1
+        assert [p.get_filename().rsplit(".", 1)[1] for p in deck[0].iter_attachments()] == ["pptx"]
+        test = run_once(
+            Run(now=monday + timedelta(minutes=1), warehouse=duck_url, out=lines.append),
+            rule=rule["id"],
+            test=True,
+        )
+        assert test.sent == 2, lines
+        assert hooks.bodies("/json")[-1]["event"] == "test"
+        assert any(m["Subject"] == "[Test] SE share up 1 pp" for m in smtp.messages)
