@@ -20,7 +20,7 @@ from appstore import saved
 from data_access.access import AccessConfigError, Viewer, load_config
 from data_access.dimensions import DIMENSIONS
 from reports import REGISTRY
-from reports.pages import page_info
+from reports.pages import PAGES, page_info
 from ui import exports
 
 log = logging.getLogger("fraud.saved_views")
@@ -166,13 +166,10 @@ def _widget_keys() -> set[str]:
 
 
 def _label(v: saved.SavedView, viewer: Viewer) -> str:
-    where = page_info(v.page).title if v.page in _PAGE_SLUGS else v.page
+    where = page_info(v.page).title if v.page in {p.slug for p in PAGES} else v.page
     who = "" if v.owner == viewer.user else f" · shared by {v.owner}"
     shared = f" · shared with {v.shared_role}" if v.shared_role and v.owner == viewer.user else ""
     return f"{v.name} ({where}{who}{shared})"
-
-
-_PAGE_SLUGS = {v.page for v in REGISTRY.values()} | {"deck", "health", "audit", "alerts"}
 
 
 def _section(viewer: Viewer, slug: str) -> None:

@@ -104,3 +104,23 @@ def test_open_from_a_page_whose_link_carries_filters(monkeypatch, duck_url):
     assert_clean(at)
     assert at.session_state["market"] == ["DE"]
     assert not any("Fraud trends" in t.value for t in at.title)
+
+
+def test_rename_and_delete_from_the_sidebar(monkeypatch, duck_url):
+    view = saved.save_view(owner="dev.lead@example.com", name="Old", page="trends", query={})
+    at = run_app(monkeypatch, duck_url)
+    at.selectbox(key="saved_view_pick").select(view.id)
+    at.run()
+    at.text_input(key="saved_view_new_name").input("New name")
+    at.button(key="saved_view_rename").click()
+    at.run()
+    assert_clean(at)
+    assert saved.get_view(view.id).name == "New name"
+    assert any("New name" in o for o in at.selectbox(key="saved_view_pick").options)
+    at.selectbox(key="saved_view_pick").select(view.id)
+    at.run()
+    at.button(key="saved_view_delete").click()
+    at.run()
+    assert_clean(at)
+    assert saved.get_view(view.id) is None
+    assert any("No saved views yet" in c.value for c in at.caption)
