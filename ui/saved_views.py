@@ -134,21 +134,22 @@ def follow_pending() -> None:
     if not page:
         st.sidebar.warning("That saved view cannot be opened.", icon=":material/block:")
         return
-    # The filters and settings are bound widgets, already set by the click (Streamlit
-    # refuses to set a bound key through the URL); only other keys travel in the link.
-    rest = {k: v for k, v in query.items() if k not in _widget_keys()}
-    _forget_bound_url()
+    # The filters and settings are bound widgets, already set by the click; the link goes
+    # along too, so the address bar shows the whole view (Streamlit refuses to set a bound
+    # key through the URL, hence the bindings are dropped first: the new page rebinds).
+    _unbind_url()
     try:
-        st.switch_page(f"app_pages/{page}.py", query_params=rest or None)
+        st.switch_page(f"app_pages/{page}.py", query_params=query or None)
     except StreamlitAPIException:
+        log.warning("opening a saved view without its link")
         st.switch_page(f"app_pages/{page}.py")
 
 
-def _forget_bound_url() -> None:
-    """Drop the current URL's params before switching page. st.switch_page clears the URL
-    but refuses while a param is bound to a widget (the filters always are); the new page's
-    widgets take their values from the session state set by the click and write the URL
-    again. This reaches into Streamlit's query-params state (no public API does it)."""
+def _unbind_url() -> None:
+    """Drop the URL's params and their widget bindings before switching page: st.switch_page
+    clears and sets the URL, which Streamlit refuses while a param is bound to a widget (the
+    filters always are). The new page's widgets bind again as they are created. This
+    reaches into Streamlit's query-params state: no public API does it."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     ctx = get_script_run_ctx()
@@ -156,8 +157,10 @@ def _forget_bound_url() -> None:
         return
     try:
         with ctx.session_state.query_params() as qp:
+            for widget_id in list(qp._bindings_by_widget):
+                qp.unbind_widget(widget_id)
             qp.clear_with_no_forward_msg(preserve_embed=True)
-    except AttributeError:  # a Streamlit without it: switch_page may refuse; we fall back
+    except AttributeError:  # another Streamlit: switch_page may refuse; we fall back
         log.warning("cannot reset the URL before opening a saved view")
 
 

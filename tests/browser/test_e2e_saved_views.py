@@ -61,6 +61,6 @@ def test_save_reload_and_open_a_view(page: Page, app_url, browser):
     _ready(other)
     expect(other.get_by_text(re.compile(r"markets SE")).first).to_be_visible(timeout=TIMEOUT)
     expect(other.get_by_role("radio", name="month")).to_be_checked()
-    assert "market=SE" in other.url
+    assert "market=SE" in other.url and "trends_grain=month" in other.url
     body = other.locator("body").inner_text()
     assert "Traceback" not in body
