@@ -11,9 +11,12 @@ import streamlit as st
 
 import reports
 from alerts import store
+from alerts.evaluate import series_of
 from alerts.model import KINDS, RuleError
 from alerts.runner import Run, run_once
+from data_access.filters import Filters
 from data_access.settings import ROOT
+from ui import render
 from ui.page import start_page
 
 log = logging.getLogger("fraud.alerts")
@@ -229,9 +232,22 @@ def rule_form(current: dict | None = None) -> None:
         if st.button(
             "Create alert", key=f"{prefix}_save", type="primary", icon=":material/add_alert:"
         ):
-            _done(lambda: store.create_rule(viewer, raw), "Alert created.")
+            _done(lambda: _checked(raw) and store.create_rule(viewer, raw), "Alert created.")
     elif st.button("Save changes", key=f"{prefix}_save", type="primary", icon=":material/save:"):
-        _done(lambda: store.update_rule(viewer, current["id"], raw), "Alert saved.")
+        _done(
+            lambda: _checked(raw) and store.update_rule(viewer, current["id"], raw),
+            "Alert saved.",
+        )
+
+
+def _checked(raw: dict) -> bool:
+    """The metric is a numeric column of the chart's data for this slice, read once now
+    with the viewer's own scope, so a typo is said here and not by the runner later."""
+    view = reports.get(raw["view"])
+    f = Filters.from_query_params(raw["filters"], ctx.options)
+    df = render.load(reports.frame, view, scope, f, None, reports.safe_params(view, raw["params"]))
+    series_of(df, str(raw["metric"]).strip())
+    return True
 
 
 def manage(source: str, rows: list[dict], form) -> None:

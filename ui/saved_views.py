@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from streamlit.errors import StreamlitAPIException
 
 from appstore import saved
+from data_access import audit
 from data_access.access import AccessConfigError, Viewer, load_config
 from data_access.dimensions import DIMENSIONS
 from reports import REGISTRY
@@ -215,16 +216,25 @@ def _section(viewer: Viewer, slug: str) -> None:
     )
     if st.button("Save view", key="saved_view_save", icon=":material/bookmark_add:"):
         role = None if audience == ONLY_ME else audience.removeprefix("Role ")
-        _guarded(
-            lambda: saved.save_view(
+
+        def save() -> None:
+            view = saved.save_view(
                 owner=viewer.user,
                 name=name,
                 page=slug,
                 query=current_query(viewer, slug),
                 shared_role=role,
-            ),
-            done=f"Saved “{' '.join(name.split())}”.",
-        )
+            )
+            audit.record(
+                user=viewer.user,
+                role=viewer.role,
+                action="create",
+                page=slug,
+                item=f"saved view {view.id}: {view.name}"[:120],
+                filters={**view.query, "shared_with": view.shared_role or "only me"},
+            )
+
+        _guarded(save, done=f"Saved “{' '.join(name.split())}”.")
 
 
 def _guarded(action, done: str | None = None) -> None:

@@ -67,6 +67,19 @@ def test_malformed_cron_is_refused_on_screen(monkeypatch, duck_url):
     assert store.listing("rule", "dev.lead@example.com") == []
 
 
+def test_a_metric_the_chart_does_not_have_is_refused_on_screen(monkeypatch, duck_url):
+    at = run_app(monkeypatch, duck_url, page=PAGE)
+    at.text_input(key=f"{NEW}_name").input("typo")
+    at.text_input(key=f"{NEW}_metric").input("detected_sahre")
+    at.text_input(key=f"{NEW}_email").input("ana@example.com")
+    at.button(key=f"{NEW}_save").click()
+    at.run()
+    assert_clean(at)
+    (error,) = [e.value for e in at.error]
+    assert "no column 'detected_sahre'" in error and "detected_streams" in error
+    assert store.listing("rule", "dev.lead@example.com") == []
+
+
 def test_subscribe_to_the_weekly_deck(monkeypatch, duck_url):
     at = run_app(monkeypatch, duck_url, page=PAGE)
     new = "alerts_sub_new"

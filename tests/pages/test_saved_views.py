@@ -29,6 +29,10 @@ def test_save_a_view_and_open_it_from_another_page(monkeypatch, duck_url):
     assert [(v.name, v.page) for v in views] == [("SE monthly", "trends")]
     assert views[0].query["market"] == ["SE"]
     assert views[0].query["trends_grain"] == ["month"]
+    from data_access import audit
+
+    saves = audit.load_events(action="create", page="trends")
+    assert "saved view" in saves["item"].iloc[0] and "SE monthly" in saves["item"].iloc[0]
 
     # A new session on the Overview, no filters: open the saved view.
     at = run_app(monkeypatch, duck_url)
