@@ -112,6 +112,17 @@ def test_rule_fires_to_email_slack_and_json_and_is_idempotent(
     rule = store.get("rule", rule_id)
     assert rule["state"] == "firing" and rule["last_scheduled"] == T0
 
+    # Credentials are nowhere in the store: not the SMTP password, not a webhook URL.
+    from appstore.schema import metadata
+
+    with engine().connect() as conn:
+        dump = " ".join(
+            str(tuple(row)) for t in metadata.sorted_tables for row in conn.execute(select(t))
+        )
+    assert "ana@example.com" in dump  # the dump is real
+    assert SMTP_PASSWORD not in dump and hooks.url("/slack") not in dump
+    assert hooks.url("/json") not in dump
+
     # Every delivery is in the audit log, with the owner.
     events = audit.load_events(action="deliver", user=LEAD)
     assert len(events) >= 3 and set(events["page"]) == {"alerts"}
@@ -520,3 +531,26 @@ def test_email_over_starttls_with_auth(monkeypatch, tmp_path):
     (msg,) = smtp.messages
     assert smtp.logins == [SMTP_USER]
     assert msg["Subject"] == "s" and [p.get_filename() for p in msg.iter_attachments()] == ["c.csv"]
+
+
+def test_credentials_from_secrets_toml(monkeypatch, tmp_path):
+    from alerts import channels
+
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(
+        '[smtp]\nhost = "mail.example.com"\nport = 587\nstarttls = true\n'
+        'user = "u"\npassword = "p"\n[webhooks]\nops = "https://hooks.example.com/x"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(channels, "SECRETS", secrets)
+    for name in ("HOST", "PORT", "USER", "PASSWORD", "STARTTLS", "FROM", "CAFILE"):
+        monkeypatch.delenv(f"FRAUD_SMTP_{name}", raising=False)
+    monkeypatch.delenv("FRAUD_WEBHOOK_OPS", raising=False)
+    conf = channels.smtp_settings()
+    assert (conf.host, conf.port, conf.starttls, conf.user) == ("mail.example.com", 587, True, "u")
+    assert channels.webhook_url("ops") == "https://hooks.example.com/x"
+    monkeypatch.setenv("FRAUD_WEBHOOK_OPS", "https://env.example.com/y")  # env wins
+    assert channels.webhook_url("ops") == "https://env.example.com/y"
+    with pytest.raises(channels.DeliveryError, match="FRAUD_WEBHOOK_NOPE") as err:
+        channels.webhook_url("nope")
+    assert "https://" not in str(err.value)
