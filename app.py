@@ -9,7 +9,7 @@ import streamlit as st
 from data_access.loaders.base import WarehouseError
 from data_access.settings import describe_url, resolve_url
 from reports.pages import PAGES as REPORT_PAGES
-from ui import forecast_warm, identity, render, state
+from ui import forecast_warm, identity, render, saved_views, state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 st.set_page_config(page_title="Fraud insights", page_icon=":material/shield:", layout="wide")
@@ -46,7 +46,10 @@ except WarehouseError as err:
 
 # Once per process: the Exposure page's standard forecasts, fitted (or found) in the store.
 forecast_warm.start_background()
+page = st.navigation(identity.navigation(PAGES, viewer), position="sidebar")
+saved_views.follow_pending()  # an Open click in "Saved views": go there first
 state.render_sidebar(opts)
 st.sidebar.caption(f"Data as of **{opts.max_date:%d %b %Y}** · {describe_url(resolve_url())}")
 identity.sidebar_identity(viewer)
-st.navigation(identity.navigation(PAGES, viewer), position="sidebar").run()
+saved_views.sidebar(viewer, identity.page_slug(page))
+page.run()

@@ -14,7 +14,7 @@ from charts import export
 from data_access.filters import Filters, context_line
 from data_access.settings import resolve_url
 from reports.deck import DEFAULT_BASE_URL
-from ui import audit, exports, render
+from ui import audit, exports, render, saved_views
 from ui.page import start_page
 
 PAGE = "deck"
@@ -152,7 +152,7 @@ if st.session_state.get(exports.DECK_KEY):
     st.button(
         "Forget saved views",
         key="deck_forget",
-        on_click=lambda: st.session_state.pop(exports.DECK_KEY, None),
+        on_click=saved_views.forget_draft,  # from the store too
         icon=":material/delete_sweep:",
     )
 

@@ -36,6 +36,7 @@ PAGE_SLUGS = (
     "deck",
     "health",
     "audit",
+    "alerts",
 )
 MONEY_PAGES = frozenset({"enforcement", "exposure", "deck"})  # money views
 EXPORT_PAGES = frozenset({"deck"})  # the page is an export

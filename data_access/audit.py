@@ -41,7 +41,12 @@ audit_log = Table(
     Column("at", DateTime, nullable=False),
     Column("user", String(200), nullable=False),
     Column("role", String(40), nullable=False),
-    Column("action", String(16), nullable=False, comment="view / export"),
+    Column(
+        "action",
+        String(16),
+        nullable=False,
+        comment="view / export / create / change / delete / deliver",
+    ),
     Column("page", String(60), nullable=False),
     Column("item", String(120), nullable=False, comment="chart key or deck"),
     Column("format", String(8)),
@@ -51,7 +56,9 @@ audit_log = Table(
 
 _lock = threading.Lock()
 _engines: dict[str, Engine] = {}
-AUDIT_ACTIONS = ("view", "export")
+# view / export by the app; create / change / delete of saved alerts and subscriptions and
+# each deliver(y) by the alert runner.
+AUDIT_ACTIONS = ("view", "export", "create", "change", "delete", "deliver")
 
 
 def audit_url() -> str:

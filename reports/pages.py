@@ -23,6 +23,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("deck", "Deck builder", "slideshow", "deck"),
     PageInfo("health", "Data health", "health_and_safety", "health"),
     PageInfo("audit", "Audit", "policy", "audit"),
+    PageInfo("alerts", "Alerts", "notifications", "alerts"),
 )
 _BY_SLUG = {p.slug: p for p in PAGES}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 
 import pandas as pd
@@ -26,6 +27,10 @@ os.environ.setdefault(
 )
 # No background warm-up at app start in tests (tests/test_forecast_store.py runs it).
 os.environ.setdefault("FRAUD_FORECAST_WARM", "0")
+# So is the application store (saved views, alert rules, deliveries).
+os.environ.setdefault(
+    "FRAUD_APP_STORE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='fraud-app-')}/app.sqlite"
+)
 from tests.support.pg_server import TemporaryPostgres, find_pg_bindir
 
 # -- real PostgreSQL (marker: pg) -----------------------------------------------------------
@@ -93,3 +98,26 @@ def warehouse_url(request: pytest.FixtureRequest) -> str:
     if request.param == "duckdb":
         return request.getfixturevalue("duck_url")
     return request.getfixturevalue("pg_readonly_url")
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.pg),
+    ],
+)
+def store_url(request: pytest.FixtureRequest, tmp_path) -> str:
+    """A fresh, empty application store: a SQLite file, and a database on the real
+    PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'app.sqlite'}"
+    server = request.getfixturevalue("postgres_server")
+    return server.create_database(f"app_{uuid.uuid4().hex[:10]}")
+
+
+@pytest.fixture(autouse=True)
+def _own_app_store(monkeypatch, tmp_path_factory) -> None:
+    """Each test its own application store: one test's saved views, drafts or rules never
+    show up in another's (the store is created lazily, only by tests that use it)."""
+    path = tmp_path_factory.mktemp("app-store") / "app.sqlite"
+    monkeypatch.setenv("FRAUD_APP_STORE_URL", f"sqlite:///{path}")

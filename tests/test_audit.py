@@ -39,7 +39,7 @@ def test_record_and_read_back(tmp_path):
 def test_unknown_action_is_refused(tmp_path):
     with pytest.raises(ValueError):
         audit.record(
-            user="x", role="y", action="delete", page="p", url=f"sqlite:///{tmp_path / 'a.sqlite'}"
+            user="x", role="y", action="erase", page="p", url=f"sqlite:///{tmp_path / 'a.sqlite'}"
         )
 
 

@@ -1,6 +1,6 @@
-"""The rooms' import rules, read from the source: charts/, analytics/ and reports/ never
-import Streamlit; charts/ and analytics/ never reach the warehouse (no loaders, no engine);
-pages never build SQL; nothing imports the app's own pages."""
+"""The rooms' import rules, read from the source: charts/, analytics/, reports/, appstore/
+and alerts/ never import Streamlit; charts/ and analytics/ never reach the warehouse (no
+loaders, no engine); pages never build SQL; nothing imports the app's own pages."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ RULES = {
     "charts": ("streamlit", "data_access.loaders", "data_access.engine", "reports", "ui"),
     "analytics": ("streamlit", "data_access", "charts", "reports", "ui"),
     "reports": ("streamlit", "ui", "app_pages"),
+    # The store and the alert runner run from cron: no Streamlit, no UI.
+    "appstore": ("streamlit", "ui", "app_pages", "alerts"),
+    "alerts": ("streamlit", "ui", "app_pages"),
     "data_access/queries": ("streamlit",),
     "app_pages": ("sqlalchemy", "data_access.queries.common", "data_access.engine"),
 }

@@ -61,6 +61,9 @@ def add_to_deck(view: str, f: Filters, opts: Options, params: Mapping[str, str])
     if item not in items:
         items.append(item)
     st.session_state[DECK_KEY] = items
+    from ui.saved_views import keep_draft  # here: saved_views imports this module
+
+    keep_draft(items)  # in the store too: the draft survives a reload
     st.toast("Added to the deck (Deck builder page).", icon=":material/slideshow:")
 
 

@@ -59,7 +59,7 @@ def test_a_corrupted_warehouse_fails_loudly(monkeypatch, corrupt_url):
     assert "Missing days: fact_streams_daily: 1 offending rows" in errors
     assert "123 offending (difference)" in errors
     assert _metric(at, "Checks failing").startswith(f"{len(EXPECTED_FAILURES)} of ")
-    assert len(at.expander) == len(EXPECTED_FAILURES)  # a bounded sample for each failure
+    assert len(at.main.expander) == len(EXPECTED_FAILURES)  # a bounded sample per failure
     samples = [d.value for d in at.dataframe if "track_id" in d.value.columns]
     assert any(s["track_id"].tolist() == [999_999] for s in samples)
 
