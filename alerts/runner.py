@@ -121,6 +121,24 @@ def _floor(at: datetime) -> datetime:
     return at.replace(second=0, microsecond=0)
 
 
+def _due_now(
+    row: Mapping, source: str, name: str, run: Run, *, force: bool, test: bool
+) -> datetime | None:
+    """The time this run evaluates ``row`` for, or None (paused, not due, or already done:
+    one evaluation per scheduled time, so a second run in the same minute sends nothing)."""
+    if row["paused"] and not (force or test):
+        return None
+    at = run.now.replace(microsecond=0) if test else (_floor(run.now) if force else None)
+    at = at or due_at(row, run.now)
+    if at is None:
+        return None
+    if _evaluated(row["id"], source, at, run):
+        done = "evaluated" if source == "rule" else "delivered"
+        run.say(f"{name}: already {done} for {at:%Y-%m-%d %H:%M}; nothing to do")
+        return None
+    return at
+
+
 def due_at(row: Mapping, now: datetime) -> datetime | None:
     """The scheduled time to evaluate now, or None: the latest cron time at or before
     ``now``, if it is after the last one evaluated and not before the row was created."""
@@ -172,14 +190,8 @@ def _rule_spec(row: Mapping) -> RuleSpec:
 
 def evaluate_rule(row: Mapping, run: Run, *, force: bool = False, test: bool = False) -> None:
     name = f"rule {row['id']} {row['name']!r}"
-    if row["paused"] and not (force or test):
-        return
-    at = run.now.replace(microsecond=0) if test else (_floor(run.now) if force else None)
-    at = at or due_at(row, run.now)
+    at = _due_now(row, "rule", name, run, force=force, test=test)
     if at is None:
-        return
-    if _evaluated(row["id"], "rule", at, run):
-        run.say(f"{name}: already evaluated for {at:%Y-%m-%d %H:%M}; nothing to do")
         return
     try:
         spec = _rule_spec(row)
@@ -297,14 +309,8 @@ def _png(view, df, f, opts, params, stem: str) -> list[tuple[str, bytes]]:
 
 def run_subscription(row: Mapping, run: Run, *, force: bool = False, test: bool = False) -> None:
     name = f"subscription {row['id']} {row['name']!r}"
-    if row["paused"] and not (force or test):
-        return
-    at = run.now.replace(microsecond=0) if test else (_floor(run.now) if force else None)
-    at = at or due_at(row, run.now)
+    at = _due_now(row, "subscription", name, run, force=force, test=test)
     if at is None:
-        return
-    if _evaluated(row["id"], "subscription", at, run):
-        run.say(f"{name}: already delivered for {at:%Y-%m-%d %H:%M}; nothing to do")
         return
     try:
         raw = dict(row)
