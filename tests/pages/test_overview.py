@@ -106,7 +106,9 @@ def test_no_deltas_when_previous_period_precedes_the_data(monkeypatch, duck_url)
     assert all(not m.delta for m in at.metric)
 
 
-def test_markets_are_shown_with_their_names_and_links_with_codes_still_work(monkeypatch, duck_url):
+def test_markets_are_shown_with_their_names_and_links_with_codes_still_work(
+    monkeypatch, duck_url
+):
     at = run_app(monkeypatch, duck_url, params={"market": ["SE"]})
     assert_clean(at)
     markets = at.multiselect(key="market")
