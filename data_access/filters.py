@@ -16,7 +16,6 @@ from data_access.dimensions import DIMENSIONS, KEYS
 
 MAX_ITEMS = 500  # per list in a URL; more is refused (and noted), not truncated silently
 MAX_TEXT = 120  # longest single URL value we look at
-MARKET_LABEL_SEP = " · "  # the sidebar shows markets as "SE · Sweden" (and binds that)
 DEFAULT_DAYS = 91  # 13 weeks
 
 # URL keys of the global filters; pages add their own keys with their page name as prefix.
@@ -127,8 +126,6 @@ class Filters:
 
         def pick(d, allowed: Mapping[str, object] | list[str]) -> list:
             got = values(d.key)
-            if d.key == "market":  # the sidebar's label form "SE · Sweden" names code SE
-                got = [v.split(MARKET_LABEL_SEP, 1)[0] for v in got]
             ok = [v for v in got if v in allowed]
             if len(ok) < len(got):
                 n = len(got) - len(ok)

@@ -94,12 +94,3 @@ def test_drill_week_values_parse_from_epoch_ms_and_iso():
     assert as_date(1767571200000) == date(2026, 1, 5)
     assert as_date("2026-01-05T00:00:00") == date(2026, 1, 5)
     assert as_date("'; DROP") is None
-
-
-def test_markets_by_code_or_by_the_sidebar_label():
-    """Links carry codes; the sidebar binds "SE · Sweden" (searchable by name): both work,
-    and a name alone or a code-like prefix of a label is not a market."""
-    by_label = Filters.from_query_params({"market": ["SE · Sweden", "DE"]}, OPTS)
-    assert by_label.markets == ("DE", "SE") and not by_label.notes
-    wrong = Filters.from_query_params({"market": ["Sweden", "XX · Sweden"]}, OPTS)
-    assert wrong.markets == () and wrong.notes

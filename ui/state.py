@@ -12,7 +12,7 @@ from datetime import date
 import streamlit as st
 
 from data_access.dimensions import DIMENSIONS
-from data_access.filters import MARKET_LABEL_SEP, MAX_ITEMS, Filters, Options, validate_period
+from data_access.filters import MAX_ITEMS, Filters, Options, validate_period
 from data_access.filters import context_line as context_line  # re-exported for pages
 from data_access.loaders.options import load_options
 from data_access.scope import Scope
@@ -31,14 +31,6 @@ def _raw_params() -> dict[str, list[str]]:
 def render_sidebar(opts: Options) -> None:
     """Create the global filter widgets (called from app.py on every page)."""
     raw = _raw_params()
-    names = dict(opts.markets)
-    # Links carry market codes (market=SE); the widget shows and binds "SE · Sweden", so a
-    # market can be found by its name as well as its code.
-    # A link's codes seed the widget on the session's first run (the widget itself only
-    # reads the labels back from the URL).
-    codes = [v for v in raw.get("market", []) if v in names]
-    if codes and "market" not in st.session_state:
-        st.session_state["market"] = codes
     if "_filter_notes" not in st.session_state:
         # The first look at the URL: say what was unusable in it.
         st.session_state["_filter_notes"] = Filters.from_query_params(raw, opts).notes
@@ -60,17 +52,14 @@ def render_sidebar(opts: Options) -> None:
             bind="query-params",
             max_selections=MAX_ITEMS,
             placeholder="All",
-            format_func=(lambda iso: _market_label(iso, names)) if d.key == "market" else str,
-            # Substring matching, and no "select all matches" for Enter to pick.
+            # Substring matching, and no "select all matches" for Enter to pick. (A
+            # format_func showing market names would put the names into the URL: Streamlit
+            # binds a multiselect to the URL by its formatted labels.)
             filter_mode="contains",
             select_all=False,
         )
     if any(st.session_state.get(d.key) for d in DIMENSIONS):
         st.sidebar.button("Clear filters", on_click=clear_filters, icon=":material/filter_alt_off:")
-
-
-def _market_label(iso: str, names: dict[str, str]) -> str:
-    return f"{iso}{MARKET_LABEL_SEP}{names[iso]}" if iso in names else iso
 
 
 def clear_filters() -> None:

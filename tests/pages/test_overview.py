@@ -104,12 +104,3 @@ def test_no_deltas_when_previous_period_precedes_the_data(monkeypatch, duck_url)
     assert_clean(at)
     assert any("no comparison" in c.value for c in at.caption)
     assert all(not m.delta for m in at.metric)
-
-
-def test_markets_are_shown_with_their_names_and_links_with_codes_still_work(monkeypatch, duck_url):
-    at = run_app(monkeypatch, duck_url, params={"market": ["SE"]})
-    assert_clean(at)
-    markets = at.multiselect(key="market")
-    assert markets.value == ["SE"]
-    assert "SE · Sweden" in markets.options  # what the search box matches: code and name
-    assert "markets SE" in at.caption[0].value
