@@ -44,22 +44,42 @@ def render_sidebar(opts: Options) -> None:
         bind="query-params",
         help="Inclusive. The previous period of equal length is used for deltas.",
     )
+    names = dict(opts.markets)
+    if MARKET not in st.session_state:  # the session's first run: the link's market codes
+        st.session_state[MARKET] = [v for v in raw.get(MARKET, []) if v in names]
     for d in DIMENSIONS:
+        market = d.key == MARKET
         st.sidebar.multiselect(
             d.label,
             options=opts.names(d.key),
             key=d.key,
-            bind="query-params",
+            # Markets read "SE · Sweden", so they can be found by name as well as code. A
+            # bound multiselect would write those labels into the URL; links keep the codes,
+            # so the market filter is kept in the URL by hand (below).
+            bind=None if market else "query-params",
+            format_func=(lambda iso: f"{iso} · {names.get(iso, iso)}") if market else str,
             max_selections=MAX_ITEMS,
             placeholder="All",
-            # Substring matching, and no "select all matches" for Enter to pick. (A
-            # format_func showing market names would put the names into the URL: Streamlit
-            # binds a multiselect to the URL by its formatted labels.)
+            # Substring matching, and no "select all matches" for Enter to pick.
             filter_mode="contains",
             select_all=False,
         )
+    _keep_markets_in_url(st.session_state.get(MARKET) or [])
     if any(st.session_state.get(d.key) for d in DIMENSIONS):
         st.sidebar.button("Clear filters", on_click=clear_filters, icon=":material/filter_alt_off:")
+
+
+MARKET = "market"
+
+
+def _keep_markets_in_url(codes: list[str]) -> None:
+    """The URL holds the chosen market codes (market=SE&market=DE), as links always did."""
+    if list(st.query_params.get_all(MARKET)) == list(codes):
+        return
+    if codes:
+        st.query_params[MARKET] = list(codes)
+    else:
+        del st.query_params[MARKET]
 
 
 def clear_filters() -> None:

@@ -104,3 +104,17 @@ def test_no_deltas_when_previous_period_precedes_the_data(monkeypatch, duck_url)
     assert_clean(at)
     assert any("no comparison" in c.value for c in at.caption)
     assert all(not m.delta for m in at.metric)
+
+
+def test_markets_are_found_by_name_and_links_keep_their_codes(monkeypatch, duck_url):
+    """The sidebar shows "SE · Sweden" (its search matches names as well as codes), while the
+    URL keeps the codes links have always carried: market=SE."""
+    at = run_app(monkeypatch, duck_url, params={"market": ["SE"]})
+    assert_clean(at)
+    markets = at.multiselect(key="market")
+    assert markets.value == ["SE"] and "markets SE" in at.caption[0].value
+    assert "SE · Sweden" in markets.options and "NO · Norway" in markets.options
+    markets.set_value(["NO", "SE"]).run()
+    assert at.query_params.get("market") == ["NO", "SE"]
+    at.multiselect(key="market").set_value([]).run()
+    assert "market" not in at.query_params
