@@ -105,53 +105,20 @@ st.subheader("Detectors: precision, volume and speed")
 
 
 def detector_table(perf, params) -> None:
-    det = perf.assign(
-        precision=perf["precision"] * 100,
-        ttd_median_d=perf["ttd_median_h"] / 24,
-        ttd_p90_d=perf["ttd_p90_h"] / 24,
-    )[
-        [
-            "detector",
-            "detections",
-            "reviewed",
-            "confirmed",
-            "false_positive",
-            "precision",
-            "ttd_median_d",
-            "ttd_p90_d",
-            "ttv_median_h",
-            "ttv_p90_h",
-        ]
-    ]
-    st.dataframe(
-        det,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "detector": st.column_config.TextColumn("Detector"),
-            "detections": st.column_config.NumberColumn(
-                "Detections", format="%d", help=help_of("detections")
-            ),
-            "reviewed": st.column_config.NumberColumn("Reviewed", format="%d"),
-            "confirmed": st.column_config.NumberColumn("Confirmed", format="%d"),
-            "false_positive": st.column_config.NumberColumn(
-                "False positives", format="%d", help=help_of("false_positives")
-            ),
-            "precision": st.column_config.NumberColumn(
-                "Precision", format="%.1f%%", help=help_of("detector_precision")
-            ),
-            "ttd_median_d": st.column_config.NumberColumn(
-                "Time to detect, median (days)", format="%.1f", help=help_of("time_to_detect")
-            ),
-            "ttd_p90_d": st.column_config.NumberColumn(
-                "Time to detect, p90 (days)", format="%.1f", help=help_of("time_to_detect")
-            ),
-            "ttv_median_h": st.column_config.NumberColumn(
-                "Time to validate, median (h)", format="%.1f", help=help_of("time_to_validate")
-            ),
-            "ttv_p90_h": st.column_config.NumberColumn(
-                "Time to validate, p90 (h)", format="%.1f", help=help_of("time_to_validate")
-            ),
+    ttd, ttv = help_of("time_to_detect"), help_of("time_to_validate")
+    render.table(
+        perf.assign(ttd_median_d=perf["ttd_median_h"] / 24, ttd_p90_d=perf["ttd_p90_h"] / 24),
+        {
+            "detector": ("Detector", "text", ""),
+            "detections": "detections",
+            "reviewed": ("Reviewed", "count", "Detections an analyst decided."),
+            "confirmed": ("Confirmed", "count", help_of("funnel_stage")),
+            "false_positive": "false_positives",
+            "precision": "detector_precision",
+            "ttd_median_d": ("Time to detect, median (days)", "hours", ttd),
+            "ttd_p90_d": ("Time to detect, p90 (days)", "hours", ttd),
+            "ttv_median_h": ("Time to validate, median (h)", "hours", ttv),
+            "ttv_p90_h": ("Time to validate, p90 (h)", "hours", ttv),
         },
     )
 
