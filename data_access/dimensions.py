@@ -20,6 +20,13 @@ class Dimension:
     id_column: str  # what Filters hold and queries bind (iso2 codes, integer ids)
     name_column: str  # what people read and URLs carry
     note_noun: str  # how a note about an unusable URL value names one ("market code")
+    # How a fact or mart row is narrowed to the chosen values: by ``id_column`` where the
+    # table has it, else through ``lookup`` (a table mapping id_column to ``key_column``).
+    key_column: str = ""
+    lookup: str | None = None
+    # Typology and detector slice flagged rows only: a table without the column (cases), or
+    # a denominator over all streams, is not narrowed by them.
+    attributed: bool = False
 
     @property
     def note_plural(self) -> str:
@@ -33,12 +40,40 @@ class Dimension:
 
 DIMENSIONS: tuple[Dimension, ...] = (
     Dimension(
-        "market", "markets", "Markets", "markets", "dim_market", "iso2", "iso2", "market code"
+        "market",
+        "markets",
+        "Markets",
+        "markets",
+        "dim_market",
+        "iso2",
+        "iso2",
+        "market code",
+        key_column="market_id",
+        lookup="dim_market",
     ),
     Dimension(
-        "region", "regions", "Regions", "regions", "dim_market", "region", "region", "region"
+        "region",
+        "regions",
+        "Regions",
+        "regions",
+        "dim_market",
+        "region",
+        "region",
+        "region",
+        key_column="market_id",
+        lookup="dim_market",
     ),
-    Dimension("label", "labels", "Labels", "labels", "dim_label", "label_id", "name", "label"),
+    Dimension(
+        "label",
+        "labels",
+        "Labels",
+        "labels",
+        "dim_label",
+        "label_id",
+        "name",
+        "label",
+        key_column="label_id",
+    ),
     Dimension(
         "distributor",
         "distributors",
@@ -48,6 +83,8 @@ DIMENSIONS: tuple[Dimension, ...] = (
         "distributor_id",
         "name",
         "distributor",
+        key_column="label_id",
+        lookup="dim_label",  # a table without distributor_id reaches it through its label
     ),
     Dimension(
         "typology",
@@ -58,6 +95,8 @@ DIMENSIONS: tuple[Dimension, ...] = (
         "typology_id",
         "name",
         "typology",
+        key_column="typology_id",
+        attributed=True,
     ),
     Dimension(
         "detector",
@@ -68,6 +107,8 @@ DIMENSIONS: tuple[Dimension, ...] = (
         "detector_id",
         "name",
         "detector",
+        key_column="detector_id",
+        attributed=True,
     ),
 )
 BY_KEY = {d.key: d for d in DIMENSIONS}

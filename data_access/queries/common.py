@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import ColumnElement, Table, and_, false, select, true
 
 from data_access import schema as s
+from data_access.dimensions import BY_KEY, DIMENSIONS, Dimension
 from data_access.filters import Filters
 from data_access.scope import Scope
 
@@ -21,38 +22,30 @@ def slice_predicate(t: Table, f: Filters, *, attribution: bool = True) -> Column
     ``attribution=False`` leaves out typology/detector, for denominators such as "all
     streams" that no detection is attributed to.
     """
-    c = t.c
     parts: list[ColumnElement] = []
-    if f.markets:
-        parts.append(
-            c.market_id.in_(
-                select(s.dim_market.c.market_id).where(s.dim_market.c.iso2.in_(f.markets))
-            )
-        )
-    if f.regions:
-        parts.append(
-            c.market_id.in_(
-                select(s.dim_market.c.market_id).where(s.dim_market.c.region.in_(f.regions))
-            )
-        )
-    if f.labels:
-        parts.append(c.label_id.in_(f.labels))
-    if f.distributors:
-        parts.append(_distributor_in(t, f.distributors))
-    # A table without the column is not sliced by it (cases have no detector); pages say so.
-    if attribution and f.typologies and "typology_id" in c:
-        parts.append(c.typology_id.in_(f.typologies))
-    if attribution and f.detectors and "detector_id" in c:
-        parts.append(c.detector_id.in_(f.detectors))
+    for d in DIMENSIONS:
+        values = getattr(f, d.attr)
+        if not values or (d.attributed and not attribution):
+            continue
+        member = dimension_member(t, d, values)
+        if member is not None:
+            parts.append(member)
     return and_(true(), *parts)
 
 
-def _distributor_in(t: Table, ids: tuple[int, ...]) -> ColumnElement:
-    """Distributor membership; tables without the column reach it through their label."""
-    if "distributor_id" in t.c:
-        return t.c.distributor_id.in_(ids)
-    labels = select(s.dim_label.c.label_id).where(s.dim_label.c.distributor_id.in_(ids))
-    return t.c.label_id.in_(labels)
+def dimension_member(t: Table, d: Dimension, values: tuple) -> ColumnElement | None:
+    """Rows of ``t`` in the chosen members of ``d`` (None: ``t`` is not sliced by ``d``).
+
+    By the id column where the table has it; otherwise through the dimension's lookup table
+    (markets by code or region -> market_id; distributors -> their labels)."""
+    if d.id_column in t.c:
+        return t.c[d.id_column].in_(values)
+    if d.attributed or d.lookup is None:
+        return None  # a table without the column is not sliced by it (cases: no detector)
+    lookup = s.metadata.tables[d.lookup]
+    return t.c[d.key_column].in_(
+        select(lookup.c[d.key_column]).where(lookup.c[d.id_column].in_(values))
+    )
 
 
 def attribution_predicate(t: Table, f: Filters) -> ColumnElement:
@@ -72,7 +65,11 @@ def scope_predicate(t: Table, scope: Scope) -> ColumnElement:
     if scope.labels is not None:
         parts.append(c.label_id.in_(scope.labels) if scope.labels else false())
     if scope.distributors is not None:
-        parts.append(_distributor_in(t, scope.distributors) if scope.distributors else false())
+        parts.append(
+            dimension_member(t, BY_KEY["distributor"], scope.distributors)
+            if scope.distributors
+            else false()
+        )
     if scope.team is not None:
         if "owner_team_id" in c:
             team_id = select(s.dim_team.c.team_id).where(s.dim_team.c.code == scope.team)
