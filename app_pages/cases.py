@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import streamlit as st
 
 from analytics import cases as kpi
@@ -90,45 +89,27 @@ else:
         f"Cases opened in the period. {METRICS['time_to_first_response_h'].definition} "
         f"{METRICS['time_to_resolution_h'].definition}"
     )
-    table = pd.DataFrame(
-        {
-            "Priority": times["priority"],
-            "Cases": times["cases"],
-            "First-response SLA (h)": times["first_response_sla_h"],
-            "First response median (h)": times["first_response_median_h"],
-            "First response p90 (h)": times["first_response_p90_h"],
-            "First-response SLA met": times["first_response_compliance"] * 100,
-            "Resolution SLA (d)": times["resolution_sla_h"] / 24,
-            "Resolution median (d)": times["resolution_median_h"] / 24,
-            "Resolution p90 (d)": times["resolution_p90_h"] / 24,
-            "Resolution SLA met": times["resolution_compliance"] * 100,
-        }
+    first, resolution = (
+        METRICS["time_to_first_response_h"].definition,
+        METRICS["time_to_resolution_h"].definition,
     )
-    hours = st.column_config.NumberColumn(format="%.1f")
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Cases": st.column_config.NumberColumn(
-                format="%d", help=METRICS["cases_opened"].definition
-            ),
-            "First-response SLA (h)": hours,
-            "First response median (h)": st.column_config.NumberColumn(
-                format="%.1f", help=METRICS["time_to_first_response_h"].definition
-            ),
-            "First response p90 (h)": hours,
-            "First-response SLA met": st.column_config.NumberColumn(
-                format="%.1f%%", help=METRICS["first_response_compliance"].definition
-            ),
-            "Resolution SLA (d)": hours,
-            "Resolution median (d)": st.column_config.NumberColumn(
-                format="%.1f", help=METRICS["time_to_resolution_h"].definition
-            ),
-            "Resolution p90 (d)": hours,
-            "Resolution SLA met": st.column_config.NumberColumn(
-                format="%.1f%%", help=METRICS["resolution_compliance"].definition
-            ),
+    render.table(
+        times.assign(
+            resolution_sla_d=times["resolution_sla_h"] / 24,
+            resolution_median_d=times["resolution_median_h"] / 24,
+            resolution_p90_d=times["resolution_p90_h"] / 24,
+        ),
+        {
+            "priority": ("Priority", "text", ""),
+            "cases": "cases_opened",
+            "first_response_sla_h": ("First-response SLA (h)", "hours", ""),
+            "first_response_median_h": ("First response median (h)", "hours", first),
+            "first_response_p90_h": ("First response p90 (h)", "hours", first),
+            "first_response_compliance": "first_response_compliance",
+            "resolution_sla_d": ("Resolution SLA (d)", "hours", ""),
+            "resolution_median_d": ("Resolution median (d)", "hours", resolution),
+            "resolution_p90_d": ("Resolution p90 (d)", "hours", resolution),
+            "resolution_compliance": "resolution_compliance",
         },
     )
     left, right = st.columns(2)
