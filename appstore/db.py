@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine
 
-from data_access.settings import ROOT
+from data_access.settings import ROOT, ensure_sqlite_dir
 
 URL_ENV = "FRAUD_APP_STORE_URL"
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -43,10 +43,7 @@ def engine(url: str | None = None) -> Engine:
     url = url or store_url()
     with _lock:
         if url not in _engines:
-            if url.startswith("sqlite:///"):
-                path = url.removeprefix("sqlite:///")
-                if path and path != ":memory:":
-                    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            ensure_sqlite_dir(url)
             eng = create_engine(url, pool_pre_ping=True)
             migrate(eng)
             _engines[url] = eng

@@ -48,26 +48,10 @@ def _open_and_settle(base_url: str, chromium: str, path: str) -> float:
 
 def run_once(repo: Path, env: dict[str, str], chromium: str, path: str) -> float:
     sys.path.insert(0, str(ROOT))
-    from tests.support.browser import _stop_group, _wait_healthy, free_port
+    from tests.support.browser import _stop_group, _wait_healthy, free_port, streamlit_command
 
     port = free_port()
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-    ]
+    cmd = streamlit_command("app.py", port)
     with tempfile.TemporaryFile(mode="w+") as log:
         proc = subprocess.Popen(
             cmd,

@@ -29,7 +29,7 @@ NO_DATA = "No data for this selection"
 def empty_chart(text: str, message: str = NO_DATA, *, selection: str | None = None) -> alt.Chart:
     """A titled message in place of a chart.
 
-    ``selection`` names the click selection the full chart would define: the placeholder
+    ``selection`` names the click selection the full chart would define: this message chart
     defines it too, so a page that draws the chart with ``on_select`` never meets a spec
     without the selection it asked for (Streamlit raises on that).
     """

@@ -29,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from data_access.settings import ROOT
+from data_access.settings import ROOT, ensure_sqlite_dir
 
 log = logging.getLogger("fraud.audit")
 audit_metadata = MetaData()
@@ -69,10 +69,7 @@ def _engine(url: str | None = None) -> Engine:
     url = url or audit_url()
     with _lock:
         if url not in _engines:
-            if url.startswith("sqlite:///"):
-                path = url.removeprefix("sqlite:///")
-                if path and path != ":memory:":
-                    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            ensure_sqlite_dir(url)
             engine = create_engine(url, pool_pre_ping=True)
             audit_metadata.create_all(engine)
             _engines[url] = engine

@@ -53,3 +53,11 @@ def describe_url(url: str) -> str:
     if u.get_backend_name() == "duckdb":
         return "embedded DuckDB warehouse"
     return f"{u.get_backend_name()} warehouse"
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    """Create the folder of a SQLite file URL (the audit log, the application store)."""
+    if url.startswith("sqlite:///"):
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)

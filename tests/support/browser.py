@@ -46,6 +46,28 @@ def chromium_executable() -> str:
     return path
 
 
+def streamlit_command(app_path, port: int) -> list[str]:
+    """The `streamlit run` command line of a headless app on 127.0.0.1:``port``."""
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app_path),
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--browser.gatherUsageStats",
+        "false",
+        # Tests don't edit sources mid-run; the watcher only costs CPU and inotify handles.
+        "--server.fileWatcherType",
+        "none",
+    ]
+
+
 @contextlib.contextmanager
 def streamlit_server(
     app_path: str | os.PathLike[str] = "app.py",
@@ -68,24 +90,7 @@ def streamlit_server(
         # Otherwise the health check would be answered by whatever already holds the port.
         raise RuntimeError(f"port {port} on 127.0.0.1 is already in use")
     base_url = f"http://127.0.0.1:{port}"
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(app_path),
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--browser.gatherUsageStats",
-        "false",
-        # Tests don't edit sources mid-run; the watcher only costs CPU and inotify handles.
-        "--server.fileWatcherType",
-        "none",
-    ]
+    cmd = streamlit_command(app_path, port)
     # Output goes to a file, not a pipe: nobody reads a pipe while the test runs, and a full
     # pipe would block the server.
     with tempfile.TemporaryFile(mode="w+", prefix="streamlit-") as log:
