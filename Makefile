@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 # pip's find-links warnings about the local wheel mirror are noise; everything else is shown.
-PIP_NOISE := find-links|Looking in links|Looking in indexes
+PIP_NOISE := find-links|Looking in links|Looking in indexes|is neither a file nor a directory
 
 ARGS ?=
 PYTEST_ARGS ?=
