@@ -17,7 +17,7 @@ import pandas as pd
 
 from analytics import format as fmt
 from analytics import staffing as st_
-from analytics.forecast import forecast_series
+from analytics.forecast_store import default_forecaster
 from charts import ops as co
 from data_access.loaders import ops as lo
 from data_access.queries.ops import BY
@@ -28,6 +28,7 @@ QUARTER_WEEKS = 13
 HISTORY_WEEKS = 104
 REPLAYS = 4  # past quarters replayed
 RECENT_WEEKS = 4  # the current headcount: analysts at work over the last weeks
+FORECAST_MODELS = ("ets_damped", "arima_011")
 
 BY_PARAM = Param("ops_by", "Split by", BY, widget="segmented")
 SLA_SHARE = Param(
@@ -243,8 +244,19 @@ def staffing_frame(scope, f, url, p) -> pd.DataFrame:
     # A week the period cuts short (the period ends before Sunday) is left out.
     if not history.empty and f.end.weekday() != 6:
         history = history[history["week"] < pd.Timestamp(f.end - timedelta(f.end.weekday()))]
-    series = history.set_index("week")["detections"] if not history.empty else pd.Series()
-    result = forecast_series(series, horizon=QUARTER_WEEKS, origins=6, name="detections")
+    series = (
+        history.set_index("week")["detections"] if not history.empty else pd.Series(dtype=float)
+    )
+    # Through the persistent fit store (one fit per distinct series, shared by the page, the
+    # deck and the CLI); two quick candidates besides the baseline keep a cold fit ~1 s.
+    result = default_forecaster().forecast(
+        series,
+        horizon=QUARTER_WEEKS,
+        origins=6,
+        models=FORECAST_MODELS,
+        name="detections",
+        wait=True,
+    )
     delays = _delays(scope, _weeks_before(f, QUARTER_WEEKS), url)
     today = current_headcount(scope, f, url)
     planned = max(0.0, today + float(p[HEADCOUNT.key]))
