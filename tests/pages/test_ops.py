@@ -82,7 +82,7 @@ def test_hostile_page_params(monkeypatch, duck_url, params):
     assert_clean(at)
     text = screen_text(at)
     assert "DROP TABLE" not in text and "<script>" not in text
-    assert "Operations plan" == at.title[0].value
+    assert at.title[0].value == "Operations plan"
     assert "Staffing next quarter" in [s.value for s in at.subheader]
 
 
