@@ -102,7 +102,7 @@ show(
     v["ops.team"],
     ctx,
     below=lambda df, p: render.table(
-        df,
+        df.assign(reviews_per_week=df["reviews_per_week"].round(1)),
         {
             "analyst": ("Analyst", "text", "A stable pseudonym of the reviewer."),
             "reviewer_id": ("Reviewer id", "text", "The warehouse's reviewer id (personal data)."),
@@ -145,7 +145,11 @@ def _plan_table(df, p) -> None:
         f"{a.get('delays_only', nan):.1%} of recent reviews meet the SLA hours."
     )
     render.table(
-        df.assign(week=df["week"].dt.strftime("%Y-%m-%d")),
+        df.assign(
+            week=df["week"].dt.strftime("%Y-%m-%d"),
+            detections=df["detections"].round(),
+            detections_hi80=df["detections_hi80"].round(),
+        ),
         {
             "week": ("Week", "text", ""),
             "detections": ("Detections (forecast + extra)", "count", ""),
@@ -163,8 +167,8 @@ show(v["ops.staffing"], ctx, below=_plan_table)
 st.caption(
     "Validation: each of the last quarters replayed with its own detections and analysts at "
     "work and the previous quarter's delays; the model's SLA attainment beside the one "
-    f"observed (the test suite holds the model within {staffing.REPLAY_TOLERANCE:.0%} "
-    "points)."
+    "observed (the test suite holds the pooled error within "
+    f"{staffing.REPLAY_TOLERANCE * 100:.0f} pp)."
 )
 show(
     v["ops.replay"],

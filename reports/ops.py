@@ -540,7 +540,7 @@ VIEWS = (
             category="owner_team",
             pivot=("status", "cases"),
             stacked=True,
-            text="Open cases at the period end by owner team and SLA status",
+            text="Open cases by team and SLA status",
             x_title="Open cases",
             subtitle=ctx.subtitle,
         ),
