@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import tomllib
@@ -22,6 +23,8 @@ from data_access.settings import ROOT, SECRETS
 KEY_ENV = "FRAUD_PSEUDONYM_KEY"
 KEY_FILE = ROOT / "data" / "pseudonym.key"
 PREFIX = "Analyst "
+log = logging.getLogger("fraud.pseudonyms")
+_PROCESS_KEY = secrets.token_hex(32)
 
 
 def _secrets_key(path: Path = SECRETS) -> str | None:
@@ -34,6 +37,15 @@ def _secrets_key(path: Path = SECRETS) -> str | None:
 
 
 def _file_key(path: Path = KEY_FILE) -> str:
+    try:
+        return _read_or_create(path)
+    except OSError:
+        # A read-only data/ folder: pseudonyms stay stable for this process only.
+        log.warning("pseudonym key file %s unusable: a key for this process only", path.name)
+        return _PROCESS_KEY
+
+
+def _read_or_create(path: Path) -> str:
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)
         try:

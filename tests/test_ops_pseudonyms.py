@@ -42,6 +42,10 @@ def test_key_file_is_created_once_and_private(tmp_path):
     first = pseudonyms._file_key(path)
     assert len(first) == 64 and pseudonyms._file_key(path) == first
     assert path.stat().st_mode & 0o077 == 0
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    key = pseudonyms._file_key(blocked / "pseudonym.key")  # unwritable: a process key
+    assert key == pseudonyms._file_key(blocked / "pseudonym.key") and len(key) == 64
 
 
 @pytest.mark.parametrize("scope", [ANALYST, NO_MONEY], ids=["analyst", "no-money"])
