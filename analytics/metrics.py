@@ -440,6 +440,80 @@ METRICS: dict[str, Metric] = {
             "count",
             "Distinct signed-in identities with at least one audit event in the selection.",
         ),
+        # -- Operations plan (review queue, team, staffing) -----------------------------
+        Metric(
+            "review_arrivals",
+            "Detections arriving",
+            "count",
+            "Detections queued for analyst review in the week (one review per detection).",
+        ),
+        Metric("reviews_decided", "Reviews decided", "count", "Reviews decided in the week."),
+        Metric(
+            "review_queue",
+            "Open reviews",
+            "count",
+            "Reviews queued but not decided at the end of the week (the period's last day for "
+            "a week the period cuts short).",
+            False,
+        ),
+        Metric(
+            "review_waiting",
+            "Reviews not started",
+            "count",
+            "Open reviews that no analyst had started at the end of the week.",
+            False,
+        ),
+        Metric(
+            "review_queue_age_h",
+            "Age of open reviews",
+            "hours",
+            "Hours from queueing to the end of the week, for reviews still open then.",
+            False,
+        ),
+        Metric(
+            "time_in_queue_h",
+            "Time in queue",
+            "hours",
+            "Hours from queueing to an analyst starting the review (reviews queued in the "
+            "period; median and 90th percentile).",
+            False,
+        ),
+        Metric(
+            "time_in_review_h",
+            "Time in review",
+            "hours",
+            "Hours from an analyst starting the review to the decision (median and 90th "
+            "percentile).",
+            False,
+        ),
+        Metric(
+            "reviews_per_analyst_week",
+            "Reviews per analyst-week",
+            "count",
+            "Reviews an analyst decided ÷ the weeks in which they decided at least one.",
+        ),
+        Metric(
+            "analyst_confirm_rate",
+            "Confirm rate",
+            "pct",
+            "Reviews an analyst decided as confirmed ÷ all the reviews they decided.",
+        ),
+        Metric(
+            "sla_attainment",
+            "SLA attainment",
+            "pct",
+            "Share of reviews decided within the SLA hours of being queued, over reviews whose "
+            "SLA window had closed (undecided ones past it count as misses). The model's "
+            "figure: Erlang C wait for an analyst plus the previous quarter's delays.",
+            True,
+        ),
+        Metric(
+            "analysts_needed",
+            "Analysts needed",
+            "count",
+            "The fewest analysts (40 h a week each) whose Erlang C queue, plus the last "
+            "quarter's review delays, keeps the SLA for the week's forecast detections.",
+        ),
     )
 }
 

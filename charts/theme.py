@@ -100,6 +100,12 @@ SERIES_COLOURS: dict[str, str] = {
     "Median": PALETTE[0],
     "90th percentile": PALETTE[1],
     "SLA": PALETTE[5],
+    # SLA status of open cases; model vs observed (Operations plan)
+    "Past SLA": PALETTE[5],
+    "Over half its SLA used": PALETTE[1],
+    "Within SLA": PALETTE[2],
+    "Model": PALETTE[5],
+    "Observed": PALETTE[0],
 }
 
 

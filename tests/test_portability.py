@@ -79,6 +79,7 @@ EXTRA: dict[str, list[dict]] = {
     + [{"split": sp} for sp in ("label", "distributor", "detector")],
     "trends.market_week_query": [{}, {"top_markets": 5}],
     "funnel.recall_contribution_query": [{"by": "detector"}, {"by": "typology"}],
+    "ops.review_times_query": [{"by": "detector"}, {"by": "typology"}],
     "enforcement.repeat_offenders_query": [{"by": "label"}, {"by": "distributor"}],
     "enforcement.appeals_query": [{}, {"by": "label"}, {"by": "distributor"}],
     "exposure.weekly_by_group_query": [

@@ -24,6 +24,7 @@ PAGES = {
     "enforcement": "Enforcement outcomes",
     "cases": "Cases & escalations",
     "exposure": "Exposure forecast",
+    "ops": "Operations plan",
     "health": "Data health",
 }
 # A wide period: the small test warehouse is sparse in any 13 weeks.

@@ -19,6 +19,7 @@ PAGES = {
     "enforcement": {"enforcement_by": "distributor"},
     "cases": {},
     "exposure": {"exposure_z": "3.0"},
+    "ops": {"ops_by": "typology", "ops_sla_h": "48", "ops_headcount": "-5", "ops_extra": "100"},
 }
 
 
