@@ -138,8 +138,10 @@ def plan_event_labels(
 ) -> pd.DataFrame:
     """Where each event's label goes: ``lane`` (0 = top row; None = left off for want of
     room), ``side`` ("left": the text runs right of the rule; "right": it runs left of
-    it, near the right edge) and ``text`` (the title, or ``short``, the mark's number, when
-    only that fits). Labels of one row never overlap at ``width`` pixels."""
+    it, near the right edge) and ``text``. Labels of one row never overlap at ``width``
+    pixels. With ``short`` (the marks' numbers), a mark whose title finds no row gets its
+    number in one more row below, joined to the number before it when they would touch
+    ("4, 5, 6"), so every mark is named on the chart and the list under it says which."""
     t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
     span = max((t1 - t0).total_seconds(), 1.0)
     order = sorted(range(len(dates)), key=lambda i: (pd.Timestamp(dates.iloc[i]), i))
@@ -147,20 +149,33 @@ def plan_event_labels(
     lanes: list[int | None] = [None] * len(dates)
     sides = ["left"] * len(dates)
     texts: list[str | None] = [None] * len(dates)
+
+    def x_of(i: int) -> float:
+        return (pd.Timestamp(dates.iloc[i]) - t0).total_seconds() / span * width
+
+    def placed(x: float, text: str) -> tuple[str, float, float]:
+        w = _label_px(text)
+        side = "left" if x + w <= width else "right"
+        return side, (x if side == "left" else x - w), w
+
     for i in order:
-        x = (pd.Timestamp(dates.iloc[i]) - t0).total_seconds() / span * width
-        tries = [str(titles.iloc[i])]
-        if short is not None:
-            tries.append(str(short.iloc[i]))
-        for text in tries:
-            w = _label_px(text)
-            side = "left" if x + w <= width else "right"
-            left_px = x if side == "left" else x - w
-            lane = next((k for k in range(EVENT_LANES) if left_px >= lane_end[k] + 4), None)
-            if lane is not None:
-                lanes[i], sides[i], texts[i] = lane, side, text
-                lane_end[lane] = left_px + w
-                break
+        side, left_px, w = placed(x_of(i), str(titles.iloc[i]))
+        lane = next((k for k in range(EVENT_LANES) if left_px >= lane_end[k] + 4), None)
+        if lane is not None:
+            lanes[i], sides[i], texts[i] = lane, side, str(titles.iloc[i])
+            lane_end[lane] = left_px + w
+    if short is not None:
+        row_end, head = float("-inf"), None  # the numbers' row
+        for i in (i for i in order if lanes[i] is None):
+            side, left_px, w = placed(x_of(i), str(short.iloc[i]))
+            if head is not None and left_px < row_end + 4:
+                texts[head] = f"{texts[head]}, {short.iloc[i]}"
+                side, left_px, w = placed(x_of(head), texts[head])
+                sides[head], row_end = side, left_px + w
+                continue
+            head = i
+            lanes[i], sides[i], texts[i] = EVENT_LANES, side, str(short.iloc[i])
+            row_end = left_px + w
     return pd.DataFrame({"lane": lanes, "side": sides, "text": texts}, index=dates.index)
 
 
@@ -170,9 +185,9 @@ def event_layer(
     """One layer for the warehouse's policy / detector events and the viewers' notes
     (appstore.notes.timeline) within [start, end]: dashed grey rules for events,
     solid ``NOTE_COLOUR`` rules for notes (a shaded band for a note over a period), each
-    labelled "<number> <title>" in up to three rows; where a title finds no room its
-    number alone is printed, and where that finds none the label is left off (the rule,
-    its tooltip and the list under the chart keep it). Nothing prints over anything."""
+    labelled "<number> <title>" in up to three rows; marks whose title finds no room get
+    their numbers in a fourth row (see ``plan_event_labels``); the list under the chart
+    and the tooltips give every title. Nothing prints over anything."""
     if events is None or events.empty:
         return []
     t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
