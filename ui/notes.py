@@ -78,6 +78,11 @@ def export_frame(marks: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def who(author: str) -> str:
+    """An author as the list shows them: the e-mail's name part ("ana.analyst")."""
+    return str(author).split("@", 1)[0]
+
+
 def _line(m) -> str:
     when = f"{m.event_date:%-d %b %Y}"
     if pd.notna(m.end_date):
@@ -94,7 +99,7 @@ def _line(m) -> str:
     if m.link:
         parts.append(f"[link]({m.link.replace(')', '%29').replace('(', '%28')})")
     where = f" · {render.plain(m.slice)}" if m.slice else ""
-    parts.append(f"by {render.plain(m.author)}{where}")
+    parts.append(f"by {render.plain(who(m.author))}{where}")
     return " — ".join(parts)
 
 
@@ -110,11 +115,10 @@ def below_chart(view: View, df: pd.DataFrame, ctx: PageContext) -> None:
         return
     key = f"note_{view.id.replace('.', '_')}"
     mine = marks[marks["kind"].eq("note") & marks["author"].eq(ctx.viewer.user)]
-    cols = st.columns([1, 1, 4]) if not mine.empty else [st.container()]
-    with cols[0].popover("Add a note", icon=":material/add_comment:"):
+    with st.popover("Add a note", icon=":material/add_comment:"):
         _form(ctx, key=f"{key}_add", day=min(span[1].date(), ctx.options.max_date))
-    if not mine.empty:
-        with cols[1].popover("My notes", icon=":material/edit_note:"):
+        if not mine.empty:
+            st.markdown("**Edit or delete one of your notes**")
             _mine(ctx, key, mine)
 
 

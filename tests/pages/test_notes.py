@@ -41,16 +41,6 @@ def test_add_on_trends_listed_under_the_chart_and_on_the_overview(monkeypatch, d
     assert_clean(at)
     assert "Norway dip explained" in _marks_text(at)
 
-    # A bad link is refused with a message, nothing saved.
-    at.switch_page(TRENDS)
-    at.run()
-    at.text_input(key=f"{KEY}_add_title").input("Bad link")
-    at.text_input(key=f"{KEY}_add_link").input("javascript:alert(1)")
-    at.button(key=f"FormSubmitter:{KEY}_add-Save note").click()
-    at.run()
-    assert any("http" in w.value for w in at.warning)
-    assert len(notes.notes_between(*EVER)) == 1
-
 
 def test_author_edits_and_deletes_another_analyst_cannot_a_viewer_cannot_add(monkeypatch, duck_url):
     from data_access.access import Viewer
