@@ -408,6 +408,29 @@ def timeline(events: pd.DataFrame | None, notes: Iterable[Annotation]) -> pd.Dat
     return df[list(TIMELINE_COLUMNS)]
 
 
+# The time axis of a chart's frame, as the chart builders name it (charts/*), and the column
+# a heatmap's last cell ends at. Other date columns (a detector's launch day, the previous
+# period's dates) are not the axis.
+TIME_AXES = ("week", "period", "day")
+AXIS_END = "week_end"
+
+
+def chart_span(df: pd.DataFrame | None) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The dates a time chart of ``df`` spans, or None: not a time chart."""
+    if df is None or df.empty:
+        return None
+    axis = next(
+        (c for c in TIME_AXES if c in df and pd.api.types.is_datetime64_any_dtype(df[c])), None
+    )
+    if axis is None:
+        return None
+    values = df[axis].dropna()
+    if values.empty:
+        return None
+    end = df[AXIS_END].max() if AXIS_END in df else values.max()
+    return values.min(), max(values.max(), end)
+
+
 def within(timeline_df: pd.DataFrame | None, start, end) -> pd.DataFrame:
     """The marks a chart over [start, end] shows (a period note: when it overlaps)."""
     if timeline_df is None or timeline_df.empty:

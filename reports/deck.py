@@ -144,13 +144,10 @@ def marks_line(marks: pd.DataFrame | None, df: pd.DataFrame) -> str:
     events and notes within the dates of ``df`` (empty when none, or no dates)."""
     from appstore import notes as annotations
 
-    dates = [df[c] for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])]
-    if marks is None or marks.empty or not dates:
+    span = annotations.chart_span(df)
+    if marks is None or marks.empty or span is None:
         return ""
-    values = pd.concat(dates).dropna()
-    if values.empty:
-        return ""
-    shown = annotations.within(marks, values.min(), values.max())
+    shown = annotations.within(marks, *span)
     items = []
     for m in shown.itertuples():
         who = f", {m.author}" if m.kind == "note" else ""

@@ -223,3 +223,16 @@ def test_a_note_is_listed_on_the_deck_slide(duck_url):
     slide = Presentation(io.BytesIO(deck)).slides[1]
     foot = next(s for s in slide.shapes if s.name == "Footnote").text_frame.text
     assert "Marked: " in foot and "Note: Spike explained" in foot and "Only NO" not in foot
+
+
+def test_only_the_time_axis_makes_a_time_chart():
+    launches = pd.DataFrame({"launched_on": pd.to_datetime(["2020-01-01"]), "precision": [0.9]})
+    assert notes.chart_span(launches) is None  # a detector table, not a time chart
+    heat = pd.DataFrame(
+        {
+            "week": pd.to_datetime(["2026-03-02", "2026-03-09"]),
+            "week_end": pd.to_datetime(["2026-03-09", "2026-03-16"]),
+            "date": pd.to_datetime(["2025-01-01", "2025-01-08"]),  # another period's dates
+        }
+    )
+    assert notes.chart_span(heat) == (pd.Timestamp("2026-03-02"), pd.Timestamp("2026-03-16"))

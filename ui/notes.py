@@ -42,20 +42,9 @@ def page_timeline(
     return store.timeline(events, notes)
 
 
-def chart_range(df: pd.DataFrame | None) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """The dates a time chart's frame spans (its date columns), or None: not a time chart."""
-    if df is None or df.empty:
-        return None
-    cols = [c for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])]
-    if not cols:
-        return None
-    values = pd.concat([df[c] for c in cols]).dropna()
-    return (values.min(), values.max()) if not values.empty else None
-
-
 def marks_for(df: pd.DataFrame | None, ctx: PageContext) -> pd.DataFrame:
     """The events and notes a chart of ``df`` shows (empty for a chart without dates)."""
-    span = chart_range(df)
+    span = store.chart_span(df)
     if span is None:
         return store.within(None, None, None)
     return store.within(ctx.events, *span)
@@ -105,7 +94,7 @@ def _line(m) -> str:
 
 def below_chart(view: View, df: pd.DataFrame, ctx: PageContext) -> None:
     """Under a time chart: its numbered marks, "Add a note", and the author's own notes."""
-    span = chart_range(df)
+    span = store.chart_span(df)
     if span is None or view.plotly:
         return
     marks = store.within(ctx.events, *span)
@@ -116,7 +105,8 @@ def below_chart(view: View, df: pd.DataFrame, ctx: PageContext) -> None:
     key = f"note_{view.id.replace('.', '_')}"
     mine = marks[marks["kind"].eq("note") & marks["author"].eq(ctx.viewer.user)]
     with st.popover("Add a note", icon=":material/add_comment:"):
-        _form(ctx, key=f"{key}_add", day=min(span[1].date(), ctx.options.max_date))
+        lo, hi = ctx.options.min_date, ctx.options.max_date
+        _form(ctx, key=f"{key}_add", day=min(max(span[1].date(), lo), hi))
         if not mine.empty:
             st.markdown("**Edit or delete one of your notes**")
             _mine(ctx, key, mine)
@@ -125,20 +115,23 @@ def below_chart(view: View, df: pd.DataFrame, ctx: PageContext) -> None:
 def _form(ctx: PageContext, *, key: str, day: date, note: store.Annotation | None = None):
     sliced_now = ctx.filters.to_query_params(ctx.options)
     sliced_now.pop("period", None)
+    # A note kept from a longer history may lie outside the data's current range.
+    lo = min(ctx.options.min_date, note.day) if note else ctx.options.min_date
+    hi = max(ctx.options.max_date, note.last_day) if note else ctx.options.max_date
     with st.form(key, clear_on_submit=note is None, border=False):
         c1, c2 = st.columns(2)
         on = c1.date_input(
             "Date",
             value=note.day if note else day,
-            min_value=ctx.options.min_date,
-            max_value=ctx.options.max_date,
+            min_value=lo,
+            max_value=hi,
             key=f"{key}_day",
         )
         until = c2.date_input(
             "Until (optional)",
             value=note.end_day if note else None,
-            min_value=ctx.options.min_date,
-            max_value=ctx.options.max_date,
+            min_value=lo,
+            max_value=hi,
             key=f"{key}_until",
         )
         title = st.text_input(
