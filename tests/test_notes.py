@@ -236,3 +236,23 @@ def test_only_the_time_axis_makes_a_time_chart():
         }
     )
     assert notes.chart_span(heat) == (pd.Timestamp("2026-03-02"), pd.Timestamp("2026-03-16"))
+
+
+def test_migration_0002_upgrades_a_0001_store_and_downgrades_cleanly(tmp_path):
+    from sqlalchemy import create_engine, inspect
+
+    from appstore import db
+
+    eng = create_engine(f"sqlite:///{tmp_path / 'old.sqlite'}")
+    db.migrate(eng, "0001")  # a store as the previous release left it
+    assert "annotations" not in inspect(eng).get_table_names()
+    db.migrate(eng)
+    assert "annotations" in inspect(eng).get_table_names()
+    assert {i["name"] for i in inspect(eng).get_indexes("annotations")} == {"ix_annotations_day"}
+    from alembic import command
+
+    with eng.begin() as conn:
+        command.downgrade(db.alembic_config(conn), "0001")
+    assert "annotations" not in inspect(eng).get_table_names()
+    assert "saved_views" in inspect(eng).get_table_names()
+    eng.dispose()
