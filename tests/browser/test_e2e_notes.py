@@ -6,8 +6,11 @@ author's edit and delete."""
 from __future__ import annotations
 
 import contextlib
+import io
+from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from tests.support.browser import streamlit_server
@@ -61,6 +64,14 @@ def test_a_note_added_by_one_analyst_is_seen_by_another(servers, page: Page, bro
     form.get_by_label("Link (optional)").fill("https://wiki.example.com/incident/42")
     form.get_by_role("button", name="Save note").click()
     expect(page.get_by_text(f"Note: {TITLE}").first).to_be_visible(timeout=TIMEOUT)
+    # The chart's XLSX export carries it, numbered as under the chart.
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Export").first.click()
+    xlsx = page.get_by_role("button", name="XLSX data").filter(visible=True).first
+    with page.expect_download(timeout=TIMEOUT) as info:
+        xlsx.click()
+    sheet = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))["Annotations"]
+    assert TITLE in [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)]
 
     other = browser.new_context()
     install_probe(other)
