@@ -7,6 +7,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     Index,
@@ -148,3 +149,22 @@ delivery_attempts = Table(
     Column("ok", Boolean, nullable=False),
     Column("error", String(500)),
 )
+
+# Dated notes on the time charts (appstore.annotations): shown with the warehouse's policy
+# and detector events; edited and deleted by their author only.
+annotations = Table(
+    "annotations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("author", String(200), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("end_day", Date, comment="NULL: one day; else the last day of a period"),
+    Column("title", String(96), nullable=False),
+    Column("text", String(2000), nullable=False, default=""),
+    Column("link", String(500), comment="http(s) only"),
+    Column("slice", JSON, comment="NULL: every slice; else filters in URL form"),
+    Column("page", String(60), nullable=False, default="", comment="where it was added"),
+    Column("created_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+)
+Index("ix_annotations_day", annotations.c.day)

@@ -1,11 +1,12 @@
-"""Pieces shared by chart builders: titles with context, event annotations, empty charts."""
+"""Pieces shared by chart builders: titles with context, the events-and-notes layer, empty
+charts."""
 
 from __future__ import annotations
 
 import altair as alt
 import pandas as pd
 
-from charts.theme import DATE_FORMAT, HEIGHT, MUTED, WIDTH
+from charts.theme import DATE_FORMAT, HEIGHT, MUTED, NOTE_COLOUR, WIDTH
 
 # Event labels: at most this many rows of labels at the top of the plot; a label that finds
 # no free row is left off (its rule and tooltip stay).
@@ -127,66 +128,125 @@ def _label_px(text: str) -> float:
 
 
 def plan_event_labels(
-    dates: pd.Series, titles: pd.Series, start, end, *, width: int = EVENT_PLAN_WIDTH
+    dates: pd.Series,
+    titles: pd.Series,
+    start,
+    end,
+    *,
+    width: int = EVENT_PLAN_WIDTH,
+    short: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Where each event's label goes: ``lane`` (0 = top row; None = left off for want of
-    room) and ``side`` ("left": the text runs right of the rule; "right": it runs left of
-    it, near the right edge). Labels of one row never overlap at ``width`` pixels."""
+    room), ``side`` ("left": the text runs right of the rule; "right": it runs left of
+    it, near the right edge) and ``text``. Labels of one row never overlap at ``width``
+    pixels. With ``short`` (the marks' numbers), a mark whose title finds no row gets its
+    number in one more row below, joined to the number before it when they would touch
+    ("4, 5, 6"), so every mark is named on the chart and the list under it says which."""
     t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
     span = max((t1 - t0).total_seconds(), 1.0)
     order = sorted(range(len(dates)), key=lambda i: (pd.Timestamp(dates.iloc[i]), i))
     lane_end = [float("-inf")] * EVENT_LANES
     lanes: list[int | None] = [None] * len(dates)
     sides = ["left"] * len(dates)
-    for i in order:
-        x = (pd.Timestamp(dates.iloc[i]) - t0).total_seconds() / span * width
-        w = _label_px(titles.iloc[i])
+    texts: list[str | None] = [None] * len(dates)
+
+    def x_of(i: int) -> float:
+        return (pd.Timestamp(dates.iloc[i]) - t0).total_seconds() / span * width
+
+    def placed(x: float, text: str) -> tuple[str, float, float]:
+        w = _label_px(text)
         side = "left" if x + w <= width else "right"
-        left_px = x if side == "left" else x - w
-        for lane in range(EVENT_LANES):
-            if left_px >= lane_end[lane] + 4:
-                lanes[i], sides[i] = lane, side
-                lane_end[lane] = left_px + w
-                break
-    return pd.DataFrame({"lane": lanes, "side": sides}, index=dates.index)
+        return side, (x if side == "left" else x - w), w
+
+    for i in order:
+        side, left_px, w = placed(x_of(i), str(titles.iloc[i]))
+        lane = next((k for k in range(EVENT_LANES) if left_px >= lane_end[k] + 4), None)
+        if lane is not None:
+            lanes[i], sides[i], texts[i] = lane, side, str(titles.iloc[i])
+            lane_end[lane] = left_px + w
+    if short is not None:
+        row_end, head = float("-inf"), None  # the numbers' row
+        for i in (i for i in order if lanes[i] is None):
+            side, left_px, w = placed(x_of(i), str(short.iloc[i]))
+            if head is not None and left_px < row_end + 4:
+                texts[head] = f"{texts[head]}, {short.iloc[i]}"
+                side, left_px, w = placed(x_of(head), texts[head])
+                sides[head], row_end = side, left_px + w
+                continue
+            head = i
+            lanes[i], sides[i], texts[i] = EVENT_LANES, side, str(short.iloc[i])
+            row_end = left_px + w
+    return pd.DataFrame({"lane": lanes, "side": sides, "text": texts}, index=dates.index)
 
 
 def event_layer(
     events: pd.DataFrame | None, x_field: str, start, end, *, width: int = EVENT_PLAN_WIDTH
 ) -> list[alt.Chart]:
-    """Vertical rules with short titles at dated policy / detector events within [start, end];
-    titles close in time go to different rows, so none prints over another."""
+    """One layer for the warehouse's policy / detector events and the viewers' notes
+    (appstore.notes.timeline) within [start, end]: dashed grey rules for events,
+    solid ``NOTE_COLOUR`` rules for notes (a shaded band for a note over a period), each
+    labelled "<number> <title>" in up to three rows; marks whose title finds no room get
+    their numbers in a fourth row (see ``plan_event_labels``); the list under the chart
+    and the tooltips give every title. Nothing prints over anything."""
     if events is None or events.empty:
         return []
+    t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
     ev = events.copy()
-    ev[x_field] = pd.to_datetime(ev["event_date"])
-    ev = ev[(ev[x_field] >= pd.Timestamp(start)) & (ev[x_field] <= pd.Timestamp(end))]
+    ev["_on"] = pd.to_datetime(ev["event_date"])
+    last = pd.to_datetime(ev["end_date"]) if "end_date" in ev else pd.Series(pd.NaT, ev.index)
+    last = last.where(last > ev["_on"])  # only real periods
+    inside = (ev["_on"] >= t0) & (ev["_on"] <= t1)
+    reaches_in = last.notna() & (ev["_on"] < t0) & (last >= t0)
+    ev = ev[inside | reaches_in]
     if ev.empty:
         return []
-    ev = ev[[x_field, "title", "kind", "description"]].reset_index(drop=True)
-    plan = plan_event_labels(ev[x_field], ev["title"], start, end, width=width)
-    ev = ev.assign(lane=plan["lane"], side=plan["side"])
-    rule = (
-        alt.Chart(ev[[x_field, "title", "kind", "description"]])
-        .mark_rule(color=MUTED, strokeDash=[4, 3])
-        .encode(
-            x=f"{x_field}:T",
-            tooltip=[alt.Tooltip(f"{x_field}:T", title="Date"), "title:N", "description:N"],
-        )
+    ev = ev.assign(
+        **{x_field: ev["_on"].clip(lower=t0), "_until": last[ev.index].clip(upper=t1)}
+    ).reset_index(drop=True)
+    numbered = "n" in ev
+    ev["label"] = (ev["n"].astype(str) + " " + ev["title"]) if numbered else ev["title"]
+    plan = plan_event_labels(
+        ev[x_field],
+        ev["label"],
+        start,
+        end,
+        width=width,
+        short=ev["n"].astype(str) if numbered else None,
     )
-    layers: list[alt.Chart] = [rule]
-    for (lane, side), rows in ev.dropna(subset=["lane"]).groupby(["lane", "side"]):
-        text = alt.Chart(rows[[x_field, "title"]]).mark_text(
+    ev = ev.assign(lane=plan["lane"], side=plan["side"], label=plan["text"])
+    ev["note"] = ev["kind"].eq("note")
+    tooltip = [alt.Tooltip("_on:T", title="Date"), "title:N", "description:N"]
+    cols = [x_field, "_on", "title", "kind", "description"]
+    layers: list[alt.Chart] = []
+    bands = ev[ev["note"] & ev["_until"].notna()]
+    if not bands.empty:
+        layers.append(
+            alt.Chart(bands[[*cols, "_until"]])
+            .mark_rect(color=NOTE_COLOUR, opacity=0.12)
+            .encode(x=f"{x_field}:T", x2="_until:T", tooltip=tooltip)
+        )
+    for is_note, rows in ev.groupby("note"):
+        mark = (
+            {"color": NOTE_COLOUR, "strokeWidth": 1.5}
+            if is_note
+            else {"color": MUTED, "strokeDash": [4, 3]}
+        )
+        layers.append(
+            alt.Chart(rows[cols]).mark_rule(**mark).encode(x=f"{x_field}:T", tooltip=tooltip)
+        )
+    for (lane, side, is_note), rows in ev.dropna(subset=["lane"]).groupby(["lane", "side", "note"]):
+        text = alt.Chart(rows[[x_field, "title", "label"]]).mark_text(
             align="left" if side == "left" else "right",
             dx=3 if side == "left" else -3,
             baseline="top",
-            color=MUTED,
+            color=NOTE_COLOUR if is_note else MUTED,
             fontSize=10,
+            fontWeight="bold" if is_note else "normal",
             angle=0,
             limit=_LABEL_LIMIT_PX,
         )
         layers.append(
-            text.encode(x=f"{x_field}:T", y=alt.value(2 + int(lane) * _LANE_PX), text="title:N")
+            text.encode(x=f"{x_field}:T", y=alt.value(2 + int(lane) * _LANE_PX), text="label:N")
         )
     return layers
 

@@ -100,9 +100,11 @@ def xlsx_bytes(
     definitions: Mapping[str, str] | None = None,
     money: tuple[str, ...] = (),
     percent: tuple[str, ...] = (),
+    marks: pd.DataFrame | None = None,
 ) -> bytes:
-    """A typed workbook: data sheet (frozen header, dates as dates, money in €) and an
-    'About' sheet with the filter context and metric definitions."""
+    """A typed workbook: data sheet (frozen header, dates as dates, money in €), an
+    'About' sheet with the filter context and metric definitions and, when the chart shows
+    any, an 'Annotations' sheet of its numbered events and notes."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -149,9 +151,34 @@ def xlsx_bytes(
                 cell.data_type = "s"
     about.column_dimensions["A"].width = 28
     about.column_dimensions["B"].width = 100
+    if marks is not None and not marks.empty:
+        about.append([])
+        about.append(["Events and notes", f"{len(marks)}, numbered as on the chart (Annotations)"])
+        _sheet(wb.create_sheet("Annotations"), marks)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def _sheet(ws, df: pd.DataFrame) -> None:
+    """A plain sheet of ``df``: bold header, dates as dates, every text a string (never a
+    formula, whatever a note's author typed)."""
+    from openpyxl.styles import Font
+
+    ws.append([str(c) for c in df.columns])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in safe_frame(df).itertuples(index=False):
+        ws.append([_cell_value(v) for v in row])
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+            elif hasattr(cell.value, "year"):
+                cell.number_format = "yyyy-mm-dd"
+    for j, col in enumerate(df.columns, start=1):
+        ws.column_dimensions[cell_letter(j)].width = 60 if col == "text" else 16
+    ws.freeze_panes = "A2"
 
 
 def cell_letter(j: int) -> str:

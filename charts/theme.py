@@ -32,6 +32,9 @@ FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
 # background (#0E1117) alike, so it needs no per-theme variant.
 MUTED = "#7A7A7A"
 EVENT_COLOUR = MUTED
+# Viewers' notes (appstore.notes) on the same layer: a reddish purple with the same
+# 4:1 contrast on white and on the dark background.
+NOTE_COLOUR = "#B0629A"
 LIGHT_BACKGROUND = "#FFFFFF"
 DARK_BACKGROUND = "#0E1117"  # Streamlit's dark theme background
 # Printed figures (PNG/SVG/PDF, slides): dark text on white.

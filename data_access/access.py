@@ -58,6 +58,7 @@ class Role:
     money: bool = False
     exports: bool = False
     personal: bool = False
+    annotate: bool = False  # may add notes to the time charts
     scoped: bool = False  # users must carry a team / labels / distributors
     description: str = ""
 
@@ -71,6 +72,7 @@ class User:
     distributors: tuple[str, ...] | None = None
     money: bool | None = None
     exports: bool | None = None
+    annotate: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -95,7 +97,14 @@ class Viewer:
 
 
 NO_SCOPE = Scope(
-    role=NO_ROLE, labels=(), distributors=(), team=None, money=False, exports=False, personal=False
+    role=NO_ROLE,
+    labels=(),
+    distributors=(),
+    team=None,
+    money=False,
+    exports=False,
+    personal=False,
+    annotate=False,
 )
 
 
@@ -141,6 +150,7 @@ def parse_config(data: Mapping) -> AccessConfig:
             money=_bool(spec.get("money"), f"{where}.money", False),
             exports=_bool(spec.get("exports"), f"{where}.exports", False),
             personal=_bool(spec.get("personal"), f"{where}.personal", False),
+            annotate=_bool(spec.get("annotate"), f"{where}.annotate", False),
             scoped=_bool(spec.get("scoped"), f"{where}.scoped", False),
             description=str(spec.get("description", "")),
         )
@@ -161,6 +171,7 @@ def parse_config(data: Mapping) -> AccessConfig:
             distributors=_names(spec.get("distributors"), f"{where}.distributors"),
             money=_bool(spec.get("money"), f"{where}.money"),
             exports=_bool(spec.get("exports"), f"{where}.exports"),
+            annotate=_bool(spec.get("annotate"), f"{where}.annotate"),
         )
     dev = (data.get("dev") or {}).get("identity")
     if dev is not None and not isinstance(dev, str):
@@ -248,6 +259,7 @@ def viewer_for(identity: str | None, config: AccessConfig, resolve: Resolver) ->
         money=role.money if user.money is None else user.money,
         exports=role.exports if user.exports is None else user.exports,
         personal=role.personal,
+        annotate=role.annotate if user.annotate is None else user.annotate,
     )
     pages = allowed_pages(role, scope)
     if not pages:

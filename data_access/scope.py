@@ -20,6 +20,7 @@ class Scope:
     money: bool = True  # may see money columns
     exports: bool = True  # may download exports
     personal: bool = True  # may see personal data fields (reviewer ids)
+    annotate: bool = True  # may add notes to the time charts (appstore.notes)
 
     @property
     def unrestricted(self) -> bool:

@@ -69,6 +69,7 @@ class _Built:
     data: pd.DataFrame
     headline: str
     context: str
+    marks: pd.DataFrame | None = None  # the warehouse's events and the viewer's notes
 
 
 def build_deck(
@@ -101,18 +102,58 @@ def build_deck(
         params = views.resolve_params(view, item.params)
         df = views.frame(view, scope, item.filters, url, params)
         built.append(
-            _Built(item, view, params, df, view.headline(df), context_line(item.filters, options))
+            _Built(
+                item,
+                view,
+                params,
+                df,
+                view.headline(df),
+                context_line(item.filters, options),
+                _marks(events, scope, item.filters, options),
+            )
         )
 
     prs = Presentation()
     prs.slide_width, prs.slide_height = Inches(SLIDE_W_IN), Inches(SLIDE_H_IN)
     _title_slide(prs, title=title, author=author, built=built, options=options)
     for b in built:
-        _chart_slide(prs, b, options=options, as_of=as_of, base_url=base_url, events=events)
+        _chart_slide(prs, b, options=options, as_of=as_of, base_url=base_url, events=b.marks)
     _closing_slide(prs, built=built, url=url, as_of=as_of)
     buf = io.BytesIO()
     prs.save(buf)
     return buf.getvalue()
+
+
+def _marks(events, scope: Scope, filters: Filters, options: Options) -> pd.DataFrame:
+    """The events and the notes this scope sees for the slide's filters, numbered as on
+    screen; without a readable application store, the events alone."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from appstore import notes as annotations
+
+    try:
+        notes = annotations.notes_for(scope, filters, options)
+    except SQLAlchemyError:
+        log.exception("annotations could not be read for the deck")
+        notes = []
+    return annotations.timeline(events, notes)
+
+
+def marks_line(marks: pd.DataFrame | None, df: pd.DataFrame) -> str:
+    """'Marked: 1 Sentinel ML v2 launched (3 Mar 2025) · 5 Note: ... (ana@...)' for the
+    events and notes within the dates of ``df`` (empty when none, or no dates)."""
+    from appstore import notes as annotations
+
+    span = annotations.chart_span(df)
+    if marks is None or marks.empty or span is None:
+        return ""
+    shown = annotations.within(marks, *span)
+    items = []
+    for m in shown.itertuples():
+        who = f", {m.author}" if m.kind == "note" else ""
+        kind = "Note: " if m.kind == "note" else ""
+        items.append(f"{int(m.n)} {kind}{m.title} ({m.event_date:%-d %b %Y}{who})")
+    return ("Marked: " + " · ".join(items)) if items else ""
 
 
 def _start_kaleido() -> None:
@@ -197,7 +238,9 @@ def _chart_slide(prs, b: _Built, *, options, as_of: date, base_url: str, events)
 
     link = permalink(base_url, b.view, b.item.filters, options, b.params)
     defs = [f"{METRICS[k].label}: {METRICS[k].definition}" for k in b.view.metrics if k in METRICS]
+    marked = marks_line(b.marks, b.data)
     lines = [
+        *([marked] if marked else []),
         " ".join(defs) or b.view.title,
         f"Data as of {as_of:%d %b %Y} · sources: {', '.join(b.view.sources)}",
         [("Reproduce this view: ", None), (link, link)],

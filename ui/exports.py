@@ -21,7 +21,7 @@ from analytics.metrics import METRICS
 from charts import export
 from data_access.filters import Filters, Options
 from reports.view import View, money_columns
-from ui import audit
+from ui import audit, notes
 
 if TYPE_CHECKING:
     from ui.page import PageContext
@@ -45,6 +45,7 @@ class ChartExport:
     extra: Mapping[str, str] = field(default_factory=dict)
     view: str | None = None  # id of a declared view (reports): offers "Add to deck"
     view_params: Mapping[str, str] = field(default_factory=dict)  # the page's own settings
+    marks: pd.DataFrame | None = None  # the events and notes on the chart (XLSX sheet)
 
 
 DECK_KEY = "deck_items"  # session list of saved views for the Deck builder
@@ -147,6 +148,7 @@ def view_menu(view: View, df: pd.DataFrame, fig, ctx: PageContext, params: Mappi
             extra=settings,
             view=view.id,
             view_params=params,
+            marks=notes.export_frame(notes.marks_for(df, ctx)),
         ),
         ctx,
     )
@@ -236,6 +238,7 @@ def render(item: ChartExport, ctx: PageContext, *, where=st) -> None:
                     definitions=definitions,
                     money=item.money,
                     percent=item.percent,
+                    marks=item.marks,
                 ),
                 "xlsx",
             ),

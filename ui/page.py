@@ -15,7 +15,7 @@ from data_access.filters import Filters, Options
 from data_access.loaders.options import load_events
 from data_access.scope import Scope
 from reports.view import Param
-from ui import audit, identity, render, state, widgets
+from ui import audit, identity, notes, render, state, widgets
 
 
 class PageContext(NamedTuple):
@@ -26,7 +26,7 @@ class PageContext(NamedTuple):
     options: Options
     context: str  # the one-line filter context for captions and exports
     page: str
-    events: pd.DataFrame | None = None
+    events: pd.DataFrame | None = None  # warehouse events + notes (ui.annotations)
     params: Mapping[str, str] = {}  # page-level settings shared by several views
 
     @property
@@ -47,7 +47,7 @@ def start_page(slug: str) -> PageContext:
     f = state.current_filters(opts)
     audit.record_view(viewer, slug, f)
     explain_link(slug)
-    events = render.load(load_events)
+    events = notes.page_timeline(viewer, f, opts, render.load(load_events))
     return PageContext(viewer, f, opts, state.context_line(f, opts), slug, events)
 
 

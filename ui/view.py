@@ -14,7 +14,7 @@ import streamlit as st
 
 import reports
 from reports.view import View
-from ui import drill, exports, render, widgets
+from ui import drill, exports, notes, render, widgets
 from ui.page import PageContext
 
 Below = Callable[[pd.DataFrame, dict], None]
@@ -75,6 +75,7 @@ def _fragment(view_id: str, ctx: PageContext, below: Below | None) -> None:
     note = view.note_for(df, params)
     if note:
         st.caption(note)
+    notes.below_chart(view, df, ctx)
     if below is not None:
         below(df, params)
     exports.view_menu(view, df, fig, ctx, params)

@@ -54,7 +54,9 @@ def test_default_view(monkeypatch, duck_url):
     tracks = at.dataframe[-1].value
     assert 0 < len(tracks) <= 50 and "isrc" in tracks.columns
     # Each chart and the tracks table can leave the app (an Export menu each).
-    assert len(at.get("popover")) == 5  # four charts + the tracks table
+    menus = [p.proto.popover.label for p in at.get("popover")]
+    assert menus.count("Export") == 5  # four charts + the tracks table
+    assert menus.count("Add a note") == 4  # under each time chart
 
 
 def test_no_deltas_when_the_previous_period_precedes_the_data(monkeypatch, duck_url):
