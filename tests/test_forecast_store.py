@@ -313,3 +313,28 @@ def test_the_page_shows_a_stale_fit_at_once_then_the_fresh_one(monkeypatch, duck
     assert_clean(at)
     assert "Forecast from data up to" not in screen_text(at)
     assert fit.calls >= 1
+
+
+def test_single_market_warm_up_serves_a_one_market_pick(monkeypatch, duck_url, tmp_path):
+    from data_access.loaders.exposure import load_weekly_by_group
+    from data_access.scope import FULL
+    from tests.support.apptest import assert_clean, run_app, screen_text
+    from ui import forecast_warm, forecasting
+
+    monkeypatch.setenv("FRAUD_WAREHOUSE_URL", duck_url)
+    monkeypatch.setenv("FRAUD_FORECAST_CACHE", str(tmp_path / "markets.sqlite"))
+    out = forecast_warm.warm_markets(limit=1)
+    assert out["markets"] == 1 and out["fitted"] == out["series"] == 2  # overall + its row
+    assert forecast_warm.warm_markets(limit=1)["fitted"] == 0
+    top = load_weekly_by_group(
+        FULL, forecast_warm.standard_filters(), "market", forecasting.OVERALL_VALUE, 1
+    )["key"].iloc[0]
+
+    def refuse(*_a, **_k):
+        raise AssertionError("the Exposure page fitted a warmed single-market slice")
+
+    monkeypatch.setattr(forecasting.service(), "fit", refuse)
+    at = run_app(monkeypatch, duck_url, page="app_pages/exposure.py", params={"market": top})
+    assert_clean(at)
+    assert "Chosen:" in screen_text(at)
+    assert "Forecast from data up to" not in screen_text(at)
