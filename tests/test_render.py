@@ -112,6 +112,9 @@ def test_table_takes_labels_formats_and_help_from_metrics():
     assert config["streams"]["type_config"]["format"] == "localized"
     assert config["exposure_eur"]["label"] == "Exposure"
     assert config["exposure_eur"]["type_config"]["format"] == "euro"
+    # whole streams and euros: Streamlit takes the shown decimals from the step
+    assert config["streams"]["type_config"]["step"] == 1
+    assert config["exposure_eur"]["type_config"]["step"] == 1
     assert config["week"]["type_config"]["type"] == "date"
     assert config["week"]["type_config"]["format"] == "D MMM YYYY"
     # shares are shown as percentages, in the shown copy only

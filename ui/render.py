@@ -183,6 +183,7 @@ _UNIT_FORMATS = {
     "ratio": "%.2f",
     "id": "%d",
 }
+_WHOLE = frozenset({"count", "eur", "id"})
 _DATE_FORMATS = {"date": "D MMM YYYY", "datetime": "YYYY-MM-DD HH:mm"}  # as the charts' axes
 # Kinds of column that are not numbers: text, dates, a checkbox, a link.
 KINDS = frozenset(_UNIT_FORMATS) | frozenset(_DATE_FORMATS) | {"text", "checkbox", "link"}
@@ -250,7 +251,9 @@ def column_config(col: Column):
             max_value=100.0,
             width=col.width,
         )
-    return cc.NumberColumn(col.label, help=help_, format=number_format, width=col.width)
+    # Counts and euros in whole units (Streamlit takes a column's decimals from its step).
+    step = 1 if col.format is None and col.kind in _WHOLE else None
+    return cc.NumberColumn(col.label, help=help_, format=number_format, width=col.width, step=step)
 
 
 def _as_column(spec: str | tuple[str, str, str] | Column) -> Column:
