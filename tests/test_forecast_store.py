@@ -338,3 +338,26 @@ def test_single_market_warm_up_serves_a_one_market_pick(monkeypatch, duck_url, t
     assert_clean(at)
     assert "Chosen:" in screen_text(at)
     assert "Forecast from data up to" not in screen_text(at)
+
+
+def test_start_background_warms_single_markets_in_a_low_priority_process(monkeypatch):
+    import threading
+
+    from ui import forecast_warm
+
+    done, calls = threading.Event(), []
+    monkeypatch.setenv("FRAUD_FORECAST_WARM", "1")
+    monkeypatch.setattr(forecast_warm, "_started", threading.Event())
+    monkeypatch.setattr(forecast_warm, "warm", lambda **kw: calls.append(("warm", kw)))
+
+    def popen(cmd, **kw):
+        calls.append(("process", cmd))
+        done.set()
+
+    monkeypatch.setattr(forecast_warm.subprocess, "Popen", popen)
+    assert forecast_warm.start_background() is True
+    assert done.wait(10)
+    assert calls[0][0] == "warm"  # the standard slices first, in the server's process
+    cmd = calls[1][1]
+    assert cmd[1:] == ["-m", "ui.forecast_warm", "--markets-only", "--low-priority"]
+    assert forecast_warm.start_background() is False  # once per process

@@ -162,14 +162,13 @@ def warm_markets(
 
 
 def _markets_process() -> subprocess.Popen:
-    """``python -m ui.forecast_warm --markets-only`` at the lowest CPU priority (same
+    """``python -m ui.forecast_warm --markets-only --low-priority`` (nice 19; the same
     environment: warehouse, fit store)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "ui.forecast_warm", "--markets-only"],
+        [sys.executable, "-m", "ui.forecast_warm", "--markets-only", "--low-priority"],
         cwd=str(_ROOT),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        preexec_fn=lambda: os.nice(19),  # noqa: PLW1509 - only a nice(2), no threads involved
     )
 
 
@@ -210,7 +209,10 @@ def main(argv: list[str] | None = None) -> int:
         help="then each market on its own (default: yes)",
     )
     ap.add_argument("--markets-only", action="store_true", help="only the single markets")
+    ap.add_argument("--low-priority", action="store_true", help="run at nice 19")
     args = ap.parse_args(argv)
+    if args.low_priority and hasattr(os, "nice"):
+        os.nice(19)
     if args.url:
         os.environ["FRAUD_WAREHOUSE_URL"] = args.url
     # Streamlit's caches warn once per loader outside a server ("No runtime found"): noise.

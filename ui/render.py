@@ -195,8 +195,10 @@ class Column:
     id, text, date, datetime, checkbox, link), help and the few options a kind takes.
 
     ``progress`` draws a pct column as a bar from 0 to 100%. A ``link`` column holds URLs
-    (relative ones, e.g. ``/track?isrc=…``, open in the app) and shows ``display_text``:
-    fixed text, or a regular expression whose first group is cut out of the URL.
+    and shows ``display_text``: fixed text, or a regular expression whose first group is cut
+    out of the URL. A click opens the URL in a new tab (Streamlit's ``window.open``), so a
+    relative one opens in the app: ``track?isrc=…`` resolves against the page's URL (and
+    keeps a ``server.baseUrlPath``), ``/track?isrc=…`` against the server's root.
     """
 
     label: str
