@@ -160,26 +160,14 @@ st.caption(METRICS["handoffs"].definition)
 show(escalations, ctx)
 flows = render.load(load_escalation_flows, scope, f)
 if not flows.empty:
-    st.dataframe(
-        flows.rename(
-            columns={
-                "from_team": "From team",
-                "to_team": "To team",
-                "handoffs": "Hand-offs",
-                "cases": "Cases",
-                "exposure_eur": "Exposure",
-            }
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "Hand-offs": st.column_config.NumberColumn(
-                format="%d", help=METRICS["handoffs"].definition
-            ),
-            "Cases": st.column_config.NumberColumn(format="%d"),
-            "Exposure": st.column_config.NumberColumn(
-                "Exposure (EUR)", format="euro", help="Exposure of the cases handed off (EUR)."
-            ),
+    render.table(
+        flows,
+        {
+            "from_team": ("From team", "text", ""),
+            "to_team": ("To team", "text", ""),
+            "handoffs": "handoffs",
+            "cases": ("Cases", "count", "Cases with at least one such hand-off."),
+            "exposure_eur": ("Exposure (EUR)", "eur", "Exposure of the cases handed off (EUR)."),
         },
     )
 
@@ -219,36 +207,24 @@ with rows_slot.container():
         f"Cases {first:,}–{first + len(rows) - 1:,} of {total:,} (page {page} of {pages}). "
         "Status, first response and resolution as recorded today; age as of the period end."
     )
-    st.dataframe(
+    render.table(
         rows,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "case_id": st.column_config.NumberColumn("Case", format="%d"),
-            "opened_at": st.column_config.DatetimeColumn("Opened", format="YYYY-MM-DD HH:mm"),
-            "priority": "Priority",
-            "status": "Status",
-            "owner_team": "Owner team",
-            "typology": "Typology",
-            "market": "Market",
-            "label": "Label",
-            "exposure_eur": st.column_config.NumberColumn(
-                "Exposure (EUR)", format="euro", help="Money at stake recorded on the case."
+        {
+            "case_id": ("Case", "id", ""),
+            "opened_at": ("Opened", "datetime", ""),
+            "priority": ("Priority", "text", ""),
+            "status": ("Status", "text", ""),
+            "owner_team": ("Owner team", "text", ""),
+            "typology": ("Typology", "text", ""),
+            "market": ("Market", "text", ""),
+            "label": ("Label", "text", ""),
+            "exposure_eur": ("Exposure (EUR)", "eur", "Money at stake recorded on the case."),
+            "first_response_h": render.column(
+                "time_to_first_response_h", label="First response (h)"
             ),
-            "first_response_h": st.column_config.NumberColumn(
-                "First response (h)",
-                format="%.1f",
-                help=METRICS["time_to_first_response_h"].definition,
-            ),
-            "resolution_h": st.column_config.NumberColumn(
-                "Resolution (h)", format="%.1f", help=METRICS["time_to_resolution_h"].definition
-            ),
-            "age_h": st.column_config.NumberColumn(
-                "Age (h)", format="%.1f", help=METRICS["case_age_h"].definition
-            ),
-            "sla_breached": st.column_config.CheckboxColumn(
-                "SLA breached", help=METRICS["sla_breach_rate"].definition
-            ),
+            "resolution_h": render.column("time_to_resolution_h", label="Resolution (h)"),
+            "age_h": render.column("case_age_h", label="Age (h)"),
+            "sla_breached": render.column("sla_breach_rate", label="SLA breached", kind="checkbox"),
         },
     )
     exports.render(

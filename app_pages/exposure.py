@@ -110,28 +110,17 @@ if result.accuracy.empty:
     st.caption("No backtest: the series is too short or degenerate (see the note above).")
 else:
     acc = result.accuracy.sort_values(["chosen", "mae"], ascending=[False, True])
-    st.dataframe(
-        acc[["label", "mae", "mase", "coverage80", "coverage95", "origins", "fit_s", "chosen"]],
-        hide_index=True,
-        column_config={
-            "label": st.column_config.TextColumn("Model"),
-            "mae": st.column_config.NumberColumn(
-                "MAE (EUR/week)", format="€%.0f", help=METRICS["forecast_mae"].definition
-            ),
-            "mase": st.column_config.NumberColumn(
-                "MASE", format="%.2f", help=METRICS["forecast_mase"].definition
-            ),
-            "coverage80": st.column_config.NumberColumn(
-                "Coverage 80%", format="percent", help=METRICS["interval_coverage"].definition
-            ),
-            "coverage95": st.column_config.NumberColumn(
-                "Coverage 95%", format="percent", help=METRICS["interval_coverage"].definition
-            ),
-            "origins": st.column_config.NumberColumn("Origins", help="Backtest origins fitted."),
-            "fit_s": st.column_config.NumberColumn(
-                "Fit time (s)", format="%.2f", help="Total time refitting at every origin."
-            ),
-            "chosen": st.column_config.CheckboxColumn("Chosen"),
+    render.table(
+        acc,
+        {
+            "label": ("Model", "text", ""),
+            "mae": render.column("forecast_mae", label="MAE (EUR/week)"),
+            "mase": render.column("forecast_mase", label="MASE", kind="ratio"),
+            "coverage80": render.column("interval_coverage", label="Coverage 80%"),
+            "coverage95": render.column("interval_coverage", label="Coverage 95%"),
+            "origins": ("Origins", "count", "Backtest origins fitted."),
+            "fit_s": ("Fit time (s)", "ratio", "Total time refitting at every origin."),
+            "chosen": ("Chosen", "checkbox", "The model with the lowest backtest MAE."),
         },
     )
     st.caption(
@@ -296,26 +285,17 @@ else:
             ctx,
         )
     with right:
-        st.dataframe(
-            markets[["group", "key", "forecast_eur", "last_quarter_eur", "model", "mase"]],
-            hide_index=True,
-            column_config={
-                "group": st.column_config.TextColumn("Market"),
-                "key": st.column_config.TextColumn("Code"),
-                "forecast_eur": st.column_config.NumberColumn(
-                    f"Forecast, next {QUARTER} w (EUR)",
-                    format="€%.0f",
-                    help=METRICS["exposure_forecast_eur"].definition,
+        render.table(
+            markets,
+            {
+                "group": ("Market", "text", ""),
+                "key": ("Code", "text", ""),
+                "forecast_eur": render.column(
+                    "exposure_forecast_eur", label=f"Forecast, next {QUARTER} w (EUR)"
                 ),
-                "last_quarter_eur": st.column_config.NumberColumn(
-                    f"Last {QUARTER} w (EUR)",
-                    format="€%.0f",
-                    help=METRICS["exposure_eur"].definition,
-                ),
-                "model": st.column_config.TextColumn("Model"),
-                "mase": st.column_config.NumberColumn(
-                    "MASE", format="%.2f", help=METRICS["forecast_mase"].definition
-                ),
+                "last_quarter_eur": render.column("exposure_eur", label=f"Last {QUARTER} w (EUR)"),
+                "model": ("Model", "text", ""),
+                "mase": render.column("forecast_mase", label="MASE", kind="ratio"),
             },
         )
     st.caption(

@@ -76,23 +76,15 @@ show(sankey, ctx)
 shown = table.assign(
     from_previous=table["from_previous"].map(fmt.pct),
     from_detected=table["from_detected"].map(fmt.pct),
-)[["label", "value", "from_previous", "from_detected"]]
-value_format = {"count": "localized", "streams": "localized", "eur": "euro"}[measure]
-st.dataframe(
+)
+unit = {"count": "count", "streams": "count", "eur": "eur"}[measure]
+render.table(
     shown,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "label": st.column_config.TextColumn("Stage", help=help_of("funnel_stage")),
-        "value": st.column_config.NumberColumn(
-            MEASURES[measure], format=value_format, help=help_of("funnel_stage")
-        ),
-        "from_previous": st.column_config.TextColumn(
-            "From previous stage", help=help_of("stage_conversion")
-        ),
-        "from_detected": st.column_config.TextColumn(
-            "From detections", help=help_of("conversion_from_detection")
-        ),
+    {
+        "label": ("Stage", "text", help_of("funnel_stage")),
+        "value": (MEASURES[measure], unit, help_of("funnel_stage")),
+        "from_previous": render.column("stage_conversion", kind="text"),
+        "from_detected": render.column("conversion_from_detection", kind="text"),
     },
 )
 st.caption(

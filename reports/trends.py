@@ -12,7 +12,7 @@ from analytics.anomalies import DEFAULT_THRESHOLD, weekly_anomalies
 from analytics.metrics import METRICS
 from analytics.trends import add_shares, heatmap_frame, market_order, overlay_frame
 from charts import trends as ct
-from charts.anomalies import anomaly_chart
+from charts.anomalies import anomaly_chart, anomaly_markers_layer
 from data_access.loaders import trends as lt
 from data_access.loaders.options import load_options
 from reports import words as w
@@ -81,8 +81,23 @@ def _trends_main_data(scope, f, url, p):
     if split in DRILL_KINDS and "key" in df:
         # "Other" is not a filter value: a click on it selects nothing.
         df.loc[df["series"] == lt.OTHER, "key"] = None
+    if _marks_anomalies(p) and not df.empty:
+        # The weekly detected series carries its anomalous weeks (default threshold): the
+        # chart marks them with the anomaly chart's diamonds.
+        flags = _flags(scope, f, url, DEFAULT_THRESHOLD).set_index("week")
+        weeks = pd.to_datetime(df["period"])
+        df["anomalous"] = weeks.isin(flags.index[flags["flagged"].astype(bool)])
+        df["anomaly_score"] = weeks.map(flags["score"]).astype(float)
     df.attrs.update(metric=metric, grain=p["trends_grain"], split=split)
     return df
+
+
+def _marks_anomalies(p) -> bool:
+    return (
+        p["trends_split"] == "none"
+        and p["trends_grain"] == "week"
+        and _trend_metric(p) == "detected_streams"
+    )
 
 
 def _trends_main_drill(p) -> Drill | None:
@@ -104,11 +119,16 @@ def _trends_main_note(df, p) -> str:
         "label": "Click a point to filter to that label.",
         "distributor": "Click a point to filter to that distributor.",
     }.get(drill.kind if drill else "", "")
-    return f"{how}{hint} Dashed rules mark policy and detector events.".strip()
+    marks = (
+        f" Red diamonds: anomalous weeks at the default threshold ({DEFAULT_THRESHOLD:.1f})."
+        if _marks_anomalies(p)
+        else ""
+    )
+    return f"{how}{hint} Dashed rules mark policy and detector events.{marks}".strip()
 
 
 def _trends_main_figure(df, ctx, p):
-    return ct.trend_chart(
+    chart = ct.trend_chart(
         df,
         metric=_trend_metric(p),
         grain=p["trends_grain"],
@@ -117,6 +137,10 @@ def _trends_main_figure(df, ctx, p):
         subtitle=ctx.subtitle,
         select_field=(d.field if (d := _trends_main_drill(p)) and ctx.interactive else None),
     )
+    if "anomalous" in df and df["anomalous"].any():
+        marks = df.rename(columns={"anomalous": "flagged", "anomaly_score": "score"})
+        chart = chart + anomaly_markers_layer(marks, x_field="period", y_field=_trend_metric(p))
+    return chart
 
 
 def _trends_main_native(p) -> Native:
@@ -216,13 +240,18 @@ def history(f, min_date):
     return f.narrowed(start=max(min_date, f.end - timedelta(days=7 * 104)))
 
 
-def _anomalies_data(scope, f, url, p):
+def _flags(scope, f, url, threshold: float) -> pd.DataFrame:
+    """Every week of the history with its anomaly score and flag (week, value, score, …)."""
     opts = load_options(scope, url=url)
     weekly = lt.load_trend(
         scope, history(f, opts.min_date), "week", "none", "detected_streams", 6, url=url
     )
     series = weekly.set_index("period")["detected_streams"] if not weekly.empty else None
-    flags = weekly_anomalies(series, threshold=float(p["trends_z"]))
+    return weekly_anomalies(series, threshold=threshold)
+
+
+def _anomalies_data(scope, f, url, p):
+    flags = _flags(scope, f, url, float(p["trends_z"]))
     df = flags[(flags["week"] >= str(f.start)) & (flags["week"] <= str(f.end))]
     df = df.reset_index(drop=True)
     df.attrs.update(threshold=float(p["trends_z"]))

@@ -196,3 +196,38 @@ def test_heatmap_chart_on_data():
     assert enc["y"]["field"] == "market" and enc["y"]["sort"] == ["Sweden", "Norway"]
     assert enc["color"]["field"] == "detected_share"
     assert spec["params"][0]["select"]["fields"] == ["iso2"]
+
+
+def test_the_weekly_trend_marks_the_anomalous_weeks(duck_url):
+    """The main trend (weekly, unsplit, detected streams) carries the anomalous weeks at the
+    default threshold, the same ones the anomaly view flags, and draws them as diamonds."""
+    import reports
+    from analytics.anomalies import DEFAULT_THRESHOLD
+    from data_access.filters import Filters
+    from data_access.loaders.options import load_options
+    from data_access.scope import FULL
+
+    opts = load_options(FULL, url=duck_url)
+    f = Filters(start=opts.min_date, end=opts.max_date)
+    main, anomalies = reports.get("trends.main"), reports.get("trends.anomalies")
+    df = reports.frame(main, FULL, f, duck_url, {})
+    flags = reports.frame(anomalies, FULL, f, duck_url, {"trends_z": f"{DEFAULT_THRESHOLD}"})
+    flagged = set(flags.loc[flags["flagged"].astype(bool), "week"])
+    assert set(df.loc[df["anomalous"], "period"]) == flagged
+    split = reports.frame(main, FULL, f, duck_url, {"trends_split": "market"})
+    assert "anomalous" not in split  # one line per market: no single series to mark
+
+    # Two weeks marked: a diamond layer with exactly those points.
+    marked = df.assign(anomalous=False, anomaly_score=0.0)
+    marked.loc[marked.index[[1, 3]], ["anomalous", "anomaly_score"]] = [True, 4.2]
+    params = reports.resolve_params(main, {})
+    spec = reports.figure(main, marked, subtitle="s", params=params).to_dict(validate=False)
+    diamonds = [
+        layer for layer in spec["layer"] if (layer.get("mark") or {}).get("shape") == "diamond"
+    ]
+    assert len(diamonds) == 1
+    data = diamonds[0]["data"]
+    values = data.get("values") or spec["datasets"][data["name"]]
+    assert len(values) == 2
+    plain = reports.figure(main, df.assign(anomalous=False), subtitle="s", params=params)
+    assert "diamond" not in str(plain.to_dict(validate=False))

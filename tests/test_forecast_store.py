@@ -313,3 +313,51 @@ def test_the_page_shows_a_stale_fit_at_once_then_the_fresh_one(monkeypatch, duck
     assert_clean(at)
     assert "Forecast from data up to" not in screen_text(at)
     assert fit.calls >= 1
+
+
+def test_single_market_warm_up_serves_a_one_market_pick(monkeypatch, duck_url, tmp_path):
+    from data_access.loaders.exposure import load_weekly_by_group
+    from data_access.scope import FULL
+    from tests.support.apptest import assert_clean, run_app, screen_text
+    from ui import forecast_warm, forecasting
+
+    monkeypatch.setenv("FRAUD_WAREHOUSE_URL", duck_url)
+    monkeypatch.setenv("FRAUD_FORECAST_CACHE", str(tmp_path / "markets.sqlite"))
+    out = forecast_warm.warm_markets(limit=1)
+    assert out["markets"] == 1 and out["fitted"] == out["series"] == 2  # overall + its row
+    assert forecast_warm.warm_markets(limit=1)["fitted"] == 0
+    top = load_weekly_by_group(
+        FULL, forecast_warm.standard_filters(), "market", forecasting.OVERALL_VALUE, 1
+    )["key"].iloc[0]
+
+    def refuse(*_a, **_k):
+        raise AssertionError("the Exposure page fitted a warmed single-market slice")
+
+    monkeypatch.setattr(forecasting.service(), "fit", refuse)
+    at = run_app(monkeypatch, duck_url, page="app_pages/exposure.py", params={"market": top})
+    assert_clean(at)
+    assert "Chosen:" in screen_text(at)
+    assert "Forecast from data up to" not in screen_text(at)
+
+
+def test_start_background_warms_single_markets_in_a_low_priority_process(monkeypatch):
+    import threading
+
+    from ui import forecast_warm
+
+    done, calls = threading.Event(), []
+    monkeypatch.setenv("FRAUD_FORECAST_WARM", "1")
+    monkeypatch.setattr(forecast_warm, "_started", threading.Event())
+    monkeypatch.setattr(forecast_warm, "warm", lambda **kw: calls.append(("warm", kw)))
+
+    def popen(cmd, **kw):
+        calls.append(("process", cmd))
+        done.set()
+
+    monkeypatch.setattr(forecast_warm.subprocess, "Popen", popen)
+    assert forecast_warm.start_background() is True
+    assert done.wait(10)
+    assert calls[0][0] == "warm"  # the standard slices first, in the server's process
+    cmd = calls[1][1]
+    assert cmd[1:] == ["-m", "ui.forecast_warm", "--markets-only", "--low-priority"]
+    assert forecast_warm.start_background() is False  # once per process

@@ -77,3 +77,91 @@ def test_one_formatter_for_changes():
     assert fmt.change(0.074, 0.055, unit="pct") == "+1.9 pp"
     assert fmt.change(110, 100) == "+10.0%"
     assert fmt.change(90, 0) == "–" and fmt.change(float("nan"), 3) == "–"
+
+
+def _tracks():
+    return pd.DataFrame(
+        {
+            "isrc": ["SE1234567890", "DE0987654321"],
+            "url": ["/track?isrc=SE1234567890", "/track?isrc=DE0987654321"],
+            "week": pd.to_datetime(["2025-03-03", "2025-03-10"]),
+            "streams": [1200.0, 30.0],
+            "detected_share": [0.25, 0.5],
+            "exposure_eur": [10.5, 2.0],
+            "chosen": [True, False],
+        }
+    )
+
+
+def test_table_takes_labels_formats_and_help_from_metrics():
+    from analytics.metrics import METRICS
+
+    shown, config = render.table_config(
+        _tracks(),
+        {
+            "week": ("Week of", "date", ""),
+            "streams": "streams",
+            "detected_share": "detected_share",
+            "exposure_eur": render.column("exposure_eur", label="Exposure"),
+            "absent_eur": "exposure_eur",  # not in the frame (no money right): skipped
+        },
+    )
+    assert list(shown.columns) == ["week", "streams", "detected_share", "exposure_eur"]
+    assert config["streams"]["label"] == METRICS["streams"].label
+    assert config["streams"]["help"] == METRICS["streams"].definition
+    assert config["streams"]["type_config"]["format"] == "localized"
+    assert config["exposure_eur"]["label"] == "Exposure"
+    assert config["exposure_eur"]["type_config"]["format"] == "euro"
+    # whole streams and euros: Streamlit takes the shown decimals from the step
+    assert config["streams"]["type_config"]["step"] == 1
+    assert config["exposure_eur"]["type_config"]["step"] == 1
+    assert config["week"]["type_config"]["type"] == "date"
+    assert config["week"]["type_config"]["format"] == "D MMM YYYY"
+    # shares are shown as percentages, in the shown copy only
+    assert shown["detected_share"].tolist() == [25.0, 50.0]
+    assert config["detected_share"]["type_config"]["format"] == "%.1f%%"
+
+
+def test_progress_checkbox_and_link_columns():
+    frame = _tracks()
+    shown, config = render.table_config(
+        frame,
+        {
+            "url": render.link("Track", r"isrc=(.*)$", "Open the track's page."),
+            "detected_share": render.column("detected_share", progress=True),
+            "chosen": ("Chosen", "checkbox", ""),
+        },
+    )
+    assert list(shown.columns) == ["url", "detected_share", "chosen"]
+    progress = config["detected_share"]["type_config"]
+    assert progress["type"] == "progress"
+    assert (progress["min_value"], progress["max_value"]) == (0.0, 100.0)
+    assert shown["detected_share"].max() <= progress["max_value"]
+    assert frame["detected_share"].tolist() == [0.25, 0.5]  # the caller's frame is untouched
+    link = config["url"]["type_config"]
+    assert link["type"] == "link" and link["display_text"] == r"isrc=(.*)$"
+    assert config["url"]["help"] == "Open the track's page."
+    assert shown["url"].iloc[0] == "/track?isrc=SE1234567890"  # relative URL kept as is
+    assert config["chosen"]["type_config"]["type"] == "checkbox"
+
+
+def test_a_column_kind_is_checked():
+    import pytest
+
+    with pytest.raises(ValueError, match="unknown column kind"):
+        render.Column("Streams", "percent")
+    with pytest.raises(ValueError, match="progress"):
+        render.column("streams", progress=True)
+
+
+def test_table_draws_one_dataframe_with_its_config(monkeypatch):
+    import streamlit
+
+    st = _Recorder()
+    st.column_config = streamlit.column_config
+    monkeypatch.setattr(render, "st", st)
+    render.table(_tracks(), {"isrc": ("ISRC", "text", ""), "streams": "streams"})
+    [(name, (shown,), kwargs)] = st.calls
+    assert name == "dataframe" and list(shown.columns) == ["isrc", "streams"]
+    assert kwargs["hide_index"] is True and kwargs["width"] == "stretch"
+    assert set(kwargs["column_config"]) == {"isrc", "streams"}

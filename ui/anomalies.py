@@ -7,8 +7,8 @@ import streamlit as st
 
 from analytics.anomalies import attribute_anomalies
 from analytics.format import plural
-from analytics.metrics import METRICS
 from charts.anomalies import anomaly_table
+from ui import render
 
 _DRIVER_HELP = (
     "In a week that rose, the %s that rose most above its own median; in a week that fell, "
@@ -35,30 +35,23 @@ def render_table(
             "label": attribute_anomalies(flags, by_label),
         },
     )
-    fmt = "€%.0f" if money else "%,.0f"
-    st.dataframe(
+    unit = "eur" if money else "count"
+    render.table(
         table,
-        hide_index=True,
-        column_config={
-            "week": st.column_config.DateColumn("Week of", format="DD MMM YYYY"),
-            "value": st.column_config.NumberColumn(value_title, format=fmt),
-            "expected": st.column_config.NumberColumn(
-                "Expected", format=fmt, help="What the week's neighbours (or season) predict."
+        {
+            "week": ("Week of", "date", ""),
+            "value": (value_title, unit, ""),
+            "expected": ("Expected", unit, "What the week's neighbours (or season) predict."),
+            "score": render.column("anomaly_score", label="Score", format="%.1f"),
+            "direction": (
+                "Rise or fall",
+                "text",
+                "Whether the week rose above or fell below what was expected.",
             ),
-            "score": st.column_config.NumberColumn(
-                "Score", format="%.1f", help=METRICS["anomaly_score"].definition
-            ),
-            "direction": st.column_config.TextColumn(
-                "Rise or fall", help="Whether the week rose above or fell below what was expected."
-            ),
-            "market": st.column_config.TextColumn("Driving market", help=_DRIVER_HELP % "market"),
-            "market_change": st.column_config.NumberColumn(
-                "Market change", format=fmt, help=_CHANGE_HELP % "market"
-            ),
-            "label": st.column_config.TextColumn("Driving label", help=_DRIVER_HELP % "label"),
-            "label_change": st.column_config.NumberColumn(
-                "Label change", format=fmt, help=_CHANGE_HELP % "label"
-            ),
+            "market": ("Driving market", "text", _DRIVER_HELP % "market"),
+            "market_change": ("Market change", unit, _CHANGE_HELP % "market"),
+            "label": ("Driving label", "text", _DRIVER_HELP % "label"),
+            "label_change": ("Label change", unit, _CHANGE_HELP % "label"),
         },
     )
     st.caption(

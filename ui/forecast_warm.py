@@ -3,18 +3,25 @@ open after a start (or after new data) finds them: the overall series at each ho
 asked for, and the top markets over a quarter, for the unrestricted viewer, no slicers
 and the default period: exactly the calls the page makes (same loaders, same arguments).
 
-    python -m ui.forecast_warm [--url URL] [--horizons 13 | all]
+    python -m ui.forecast_warm [--url URL] [--horizons 13 | all] [--markets | --no-markets]
+
+Then each market on its own (a one-market pick in the sidebar: the page's overall forecast
+at its default horizon and that market's row), most exposure first (``warm_markets``).
 
 ``make warehouse`` runs it after building (or finding) the demo warehouse; the app starts
-it once per process in a background thread (``start_background``). A slice already in the
-store costs one lookup per series.
+it once per process (``start_background``): the standard slices in a background thread,
+then the single markets in a separate low-priority process (``python -m ui.forecast_warm
+--markets-only``), so their fits share neither the server's interpreter lock nor its
+priority. A slice already in the store costs one lookup per series.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -30,6 +37,7 @@ from ui import forecasting  # noqa: E402
 log = logging.getLogger("fraud.forecast")
 
 _started = threading.Event()
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def standard_filters(scope: Scope = FULL) -> Filters:
@@ -50,7 +58,7 @@ def warm(
 ):
     """Fit (or find) the standard slices' forecasts (``filters``: the default period, no
     slicers); returns counts and seconds."""
-    from data_access.loaders.exposure import load_weekly_by_group, load_weekly_exposure
+    from data_access.loaders.exposure import load_weekly_exposure
 
     t0 = time.perf_counter()
     svc = forecasting.service()
@@ -74,20 +82,7 @@ def warm(
         return len(hs)
 
     series += overall(first)
-    by_market = load_weekly_by_group(
-        scope, f, "market", forecasting.OVERALL_VALUE, forecasting.TOP_MARKETS
-    )
-    for key, grp in by_market.groupby("key", sort=False):
-        forecasting.precompute(
-            grp.sort_values("week"),
-            value="value",
-            horizons=(forecasting.QUARTER,),
-            origins=forecasting.MARKET_ORIGINS,
-            models=forecasting.MARKET_MODELS,
-            name=f"market {key}",
-            slice=sl,
-        )
-        series += 1
+    series += _market_series(scope, f, sl)
     series += overall(rest)
     out = {
         "series": series,
@@ -99,7 +94,85 @@ def warm(
     return out
 
 
-def start_background(**kw) -> bool:
+# Markets ranked by exposure to warm one by one (every market of the demo; a bound for more).
+MAX_SINGLE_MARKETS = 100
+
+
+def _market_series(scope: Scope, f: Filters, sl: tuple) -> int:
+    """Store the Exposure page's market-row forecasts of slice ``f`` (the page's calls)."""
+    from data_access.loaders.exposure import load_weekly_by_group
+
+    by_market = load_weekly_by_group(
+        scope, f, "market", forecasting.OVERALL_VALUE, forecasting.TOP_MARKETS
+    )
+    n = 0
+    for key, grp in by_market.groupby("key", sort=False):
+        forecasting.precompute(
+            grp.sort_values("week"),
+            value="value",
+            horizons=(forecasting.QUARTER,),
+            origins=forecasting.MARKET_ORIGINS,
+            models=forecasting.MARKET_MODELS,
+            name=f"market {key}",
+            slice=sl,
+        )
+        n += 1
+    return n
+
+
+def warm_markets(
+    *, scope: Scope = FULL, filters: Filters | None = None, limit: int = MAX_SINGLE_MARKETS
+):
+    """Fit (or find) each market's own slice (the default period, that market alone), most
+    exposure first: what the page asks for when someone picks one market in the sidebar."""
+    from data_access.loaders.exposure import load_weekly_by_group, load_weekly_exposure
+
+    t0 = time.perf_counter()
+    svc = forecasting.service()
+    before = svc.store.count()
+    f0 = filters or standard_filters(scope)
+    ranked = load_weekly_by_group(scope, f0, "market", forecasting.OVERALL_VALUE, limit)
+    markets = list(dict.fromkeys(ranked["key"]))
+    series = 0
+    for code in markets:
+        f = dataclasses.replace(f0, markets=(code,))
+        sl = forecasting.slice_of(scope, f)
+        weekly = load_weekly_exposure(scope, f)
+        if weekly.empty:
+            continue
+        forecasting.precompute(
+            weekly,
+            value=forecasting.OVERALL_VALUE,
+            horizons=(forecasting.DEFAULT_HORIZON,),
+            slice=sl,
+        )
+        series += 1 + _market_series(scope, f, sl)
+    out = {
+        "markets": len(markets),
+        "series": series,
+        "fitted": svc.store.count() - before,
+        "seconds": time.perf_counter() - t0,
+    }
+    log.info(
+        "forecast warm-up of single markets: %(markets)d markets, %(series)d series, "
+        "%(fitted)d fitted, %(seconds).1f s",
+        out,
+    )
+    return out
+
+
+def _markets_process() -> subprocess.Popen:
+    """``python -m ui.forecast_warm --markets-only --low-priority`` (nice 19; the same
+    environment: warehouse, fit store)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "ui.forecast_warm", "--markets-only", "--low-priority"],
+        cwd=str(_ROOT),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def start_background(*, markets: bool = True, **kw) -> bool:
     """Run ``warm`` once per process in a daemon thread (never in front of a user); False
     when it was already started or FRAUD_FORECAST_WARM=0 (the test suite). Failures are
     logged, never raised into a page."""
@@ -110,6 +183,8 @@ def start_background(**kw) -> bool:
     def run():
         try:
             warm(**kw)
+            if markets:
+                _markets_process()
         except Exception:  # noqa: BLE001 - a warm-up failure must not break the app
             log.exception("forecast warm-up failed")
 
@@ -127,17 +202,34 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m ui.forecast_warm", description=__doc__)
     ap.add_argument("--url", help="SQLAlchemy URL (default: the configured warehouse)")
     ap.add_argument("--horizons", default="all", help="'all' (4-26) or e.g. 13,26")
+    ap.add_argument(
+        "--markets",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="then each market on its own (default: yes)",
+    )
+    ap.add_argument("--markets-only", action="store_true", help="only the single markets")
+    ap.add_argument("--low-priority", action="store_true", help="run at nice 19")
     args = ap.parse_args(argv)
+    if args.low_priority and hasattr(os, "nice"):
+        os.nice(19)
     if args.url:
         os.environ["FRAUD_WAREHOUSE_URL"] = args.url
     # Streamlit's caches warn once per loader outside a server ("No runtime found"): noise.
     os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
     logging.basicConfig(level=logging.WARNING)
-    out = warm(horizons=_horizons(args.horizons))
-    print(
-        f"forecast warm-up: {out['series']} series, {out['fitted']} newly fitted, "
-        f"{out['seconds']:.1f} s, store {out['store']}"
-    )
+    if not args.markets_only:
+        out = warm(horizons=_horizons(args.horizons))
+        print(
+            f"forecast warm-up: {out['series']} series, {out['fitted']} newly fitted, "
+            f"{out['seconds']:.1f} s, store {out['store']}"
+        )
+    if args.markets or args.markets_only:
+        out = warm_markets()
+        print(
+            f"single markets: {out['markets']} markets, {out['series']} series, "
+            f"{out['fitted']} newly fitted, {out['seconds']:.1f} s"
+        )
     return 0
 
 

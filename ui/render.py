@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TypeVar
 
 import pandas as pd
@@ -174,35 +175,125 @@ def plain(text: str) -> str:
 
 # Streamlit number formats per metric unit: one formatter for every table.
 # Shares are shown as 5.3% (one decimal, as in tiles and charts): the table holds them x100.
-_UNIT_FORMATS = {"count": "localized", "eur": "euro", "pct": "%.1f%%", "hours": "%.1f"}
+_UNIT_FORMATS = {
+    "count": "localized",
+    "eur": "euro",
+    "pct": "%.1f%%",
+    "hours": "%.1f",
+    "ratio": "%.2f",
+    "id": "%d",
+}
+_WHOLE = frozenset({"count", "eur", "id"})
+_DATE_FORMATS = {"date": "D MMM YYYY", "datetime": "YYYY-MM-DD HH:mm"}  # as the charts' axes
+# Kinds of column that are not numbers: text, dates, a checkbox, a link.
+KINDS = frozenset(_UNIT_FORMATS) | frozenset(_DATE_FORMATS) | {"text", "checkbox", "link"}
 
 
-def table(df: pd.DataFrame, columns: Mapping[str, str | tuple[str, str, str]], **kwargs) -> None:
-    """A table whose column labels, number formats and help come from METRICS.
+@dataclass(frozen=True)
+class Column:
+    """One table column: its label, kind (a metric unit — count, eur, pct, hours — or ratio,
+    id, text, date, datetime, checkbox, link), help and the few options a kind takes.
 
-    ``columns`` maps each shown column to a metric key, or to (label, unit, help) for a
-    column that is not a metric ("text" is a text column). Columns absent from the frame
-    (money for a viewer without the right) are skipped.
+    ``progress`` draws a pct column as a bar from 0 to 100%. A ``link`` column holds URLs
+    and shows ``display_text``: fixed text, or a regular expression whose first group is cut
+    out of the URL. A click opens the URL in a new tab (Streamlit's ``window.open``), so a
+    relative one opens in the app: ``track?isrc=…`` resolves against the page's URL (and
+    keeps a ``server.baseUrlPath``), ``/track?isrc=…`` against the server's root.
     """
+
+    label: str
+    kind: str = "text"
+    help: str = ""
+    format: str | None = None
+    progress: bool = False
+    display_text: str | None = None
+    width: str | None = None
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}")
+        if self.progress and self.kind != "pct":
+            raise ValueError("a progress column is a pct column")
+
+
+def column(metric: str, **overrides) -> Column:
+    """The column of a metric of METRICS (label, unit, definition), with overrides
+    (e.g. a shorter label, ``progress=True``)."""
+    m = METRICS[metric]
+    return Column(**{"label": m.label, "kind": m.unit, "help": m.definition, **overrides})
+
+
+def link(label: str, display_text: str, help: str = "") -> Column:
+    """A column of entity URLs shown as ``display_text`` (a regex group of the URL)."""
+    return Column(label, "link", help, display_text=display_text)
+
+
+def column_config(col: Column):
+    """The ``st.column_config`` of one column."""
+    cc, help_ = st.column_config, col.help or None
+    if col.kind == "text":
+        return cc.TextColumn(col.label, help=help_, width=col.width)
+    if col.kind == "checkbox":
+        return cc.CheckboxColumn(col.label, help=help_, width=col.width)
+    if col.kind == "link":
+        return cc.LinkColumn(col.label, help=help_, width=col.width, display_text=col.display_text)
+    if col.kind == "date":
+        return cc.DateColumn(col.label, help=help_, format=col.format or _DATE_FORMATS["date"])
+    if col.kind == "datetime":
+        return cc.DatetimeColumn(
+            col.label, help=help_, format=col.format or _DATE_FORMATS["datetime"]
+        )
+    number_format = col.format or _UNIT_FORMATS[col.kind]
+    if col.progress:
+        return cc.ProgressColumn(
+            col.label,
+            help=help_,
+            format=number_format,
+            min_value=0.0,
+            max_value=100.0,
+            width=col.width,
+        )
+    # Counts and euros in whole units (Streamlit takes a column's decimals from its step).
+    step = 1 if col.format is None and col.kind in _WHOLE else None
+    return cc.NumberColumn(col.label, help=help_, format=number_format, width=col.width, step=step)
+
+
+def _as_column(spec: str | tuple[str, str, str] | Column) -> Column:
+    if isinstance(spec, Column):
+        return spec
+    if isinstance(spec, str):
+        return column(spec)
+    return Column(*spec)
+
+
+def table_config(
+    df: pd.DataFrame, columns: Mapping[str, str | tuple[str, str, str] | Column]
+) -> tuple[pd.DataFrame, dict]:
+    """The frame to show (its columns in ``columns``' order, shares x100) and its config."""
     config, shown = {}, []
     df = df.copy()
-    for col, spec in columns.items():
-        if col not in df.columns:
+    for name, spec in columns.items():
+        if name not in df.columns:
             continue
-        if isinstance(spec, str):
-            m = METRICS[spec]
-            label, unit, help_ = m.label, m.unit, m.definition
-        else:
-            label, unit, help_ = spec
-        shown.append(col)
-        if unit == "pct":
-            df[col] = df[col] * 100
-        if unit == "text":
-            config[col] = st.column_config.TextColumn(label, help=help_ or None)
-        else:
-            config[col] = st.column_config.NumberColumn(
-                label, format=_UNIT_FORMATS.get(unit, "localized"), help=help_ or None
-            )
+        col = _as_column(spec)
+        shown.append(name)
+        if col.kind == "pct":
+            df[name] = df[name] * 100
+        config[name] = column_config(col)
+    return df[shown], config
+
+
+def table(
+    df: pd.DataFrame, columns: Mapping[str, str | tuple[str, str, str] | Column], **kwargs
+) -> None:
+    """A table whose column labels, number formats and help come from METRICS.
+
+    ``columns`` maps each shown column to a metric key, to a ``Column`` (``column(key, …)``
+    for a metric shown another way, ``link(…)`` for entity pages), or to (label, kind, help)
+    for a column that is not a metric ("text" is a text column). Columns absent from the
+    frame (money for a viewer without the right) are skipped.
+    """
+    shown, config = table_config(df, columns)
     kwargs.setdefault("hide_index", True)
     kwargs.setdefault("width", "stretch")
-    st.dataframe(df[shown], column_config=config, **kwargs)
+    st.dataframe(shown, column_config=config, **kwargs)

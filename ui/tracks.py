@@ -5,62 +5,34 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.metrics import METRICS
 from analytics.trends import add_shares
 from data_access.loaders.drilldown import load_top_tracks
 from ui import exports, render
 from ui.page import PageContext
 
 LIMIT = 50
-COLUMNS = (
-    "isrc",
-    "title",
-    "artist",
-    "label",
-    "streams",
-    "detected_streams",
-    "confirmed_streams",
-    "detected_share_pct",
-    "main_typology",
-    "latest_action",
-    "enforcement_actions",
-    "reversed_actions",
-)
-
-
-def _help(key: str) -> str:
-    return METRICS[key].definition
-
-
-def column_config() -> dict:
-    num = st.column_config.NumberColumn
-    return {
-        "isrc": st.column_config.TextColumn("ISRC", help="International Standard Recording Code."),
-        "title": st.column_config.TextColumn("Title"),
-        "artist": st.column_config.TextColumn("Artist"),
-        "label": st.column_config.TextColumn("Label"),
-        "streams": num("Streams", format="compact", help=_help("streams")),
-        "detected_streams": num("Detected", format="compact", help=_help("detected_streams")),
-        "confirmed_streams": num("Confirmed", format="compact", help=_help("confirmed_streams")),
-        "detected_share_pct": st.column_config.ProgressColumn(
-            "Detected share",
-            format="%.1f%%",
-            min_value=0.0,
-            max_value=100.0,
-            help=_help("detected_share"),
-        ),
-        "main_typology": st.column_config.TextColumn(
-            "Main typology",
-            help="The typology with most flagged streams on the track in the period and slice.",
-        ),
-        "latest_action": st.column_config.TextColumn(
-            "Latest enforcement",
-            help="The most recent enforcement action on the track applied in the period "
-            "(empty: none).",
-        ),
-        "enforcement_actions": num("Actions", format="plain", help=_help("enforcement_actions")),
-        "reversed_actions": num("Reversed", format="plain", help=_help("reversed_actions")),
-    }
+COLUMNS = {
+    "isrc": ("ISRC", "text", "International Standard Recording Code."),
+    "title": ("Title", "text", ""),
+    "artist": ("Artist", "text", ""),
+    "label": ("Label", "text", ""),
+    "streams": "streams",
+    "detected_streams": render.column("detected_streams", label="Detected"),
+    "confirmed_streams": render.column("confirmed_streams", label="Confirmed"),
+    "detected_share": render.column("detected_share", label="Detected share", progress=True),
+    "main_typology": (
+        "Main typology",
+        "text",
+        "The typology with most flagged streams on the track in the period and slice.",
+    ),
+    "latest_action": (
+        "Latest enforcement",
+        "text",
+        "The most recent enforcement action on the track applied in the period (empty: none).",
+    ),
+    "enforcement_actions": render.column("enforcement_actions", label="Actions"),
+    "reversed_actions": render.column("reversed_actions", label="Reversed"),
+}
 
 
 def render_top_tracks(ctx: PageContext, *, limit: int = LIMIT):
@@ -81,10 +53,8 @@ def render_top_tracks(ctx: PageContext, *, limit: int = LIMIT):
     df = render.load(load_top_tracks, scope, f, limit)
     if render.no_data(df):
         return
-    view = add_shares(df)
-    view["detected_share_pct"] = view["detected_share"] * 100.0
-    table = view[list(COLUMNS)]
-    st.dataframe(table, hide_index=True, column_config=column_config(), width="stretch")
+    table = add_shares(df)[list(COLUMNS)]
+    render.table(table, COLUMNS)
     exports.render(
         exports.ChartExport(
             key=f"{page}_top_tracks",

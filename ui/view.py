@@ -67,7 +67,7 @@ def _fragment(view_id: str, ctx: PageContext, below: Below | None) -> None:
     )
     chart_key = f"view_{view.id}"
     if view.plotly:
-        render.plotly(fig, key=chart_key)
+        _lazy_plotly(view, fig, chart_key)
     elif chosen is not None:  # render.altair drops on_select if the figure defines none
         render.altair(fig, key=chart_key, on_select=_picked(chart_key, chosen.field, chosen.kind))
     else:
@@ -79,6 +79,22 @@ def _fragment(view_id: str, ctx: PageContext, below: Below | None) -> None:
     if below is not None:
         below(df, params)
     exports.view_menu(view, df, fig, ctx, params)
+
+
+def diagram_key(view: View) -> str:
+    return f"view_{view.id.replace('.', '_')}_diagram"
+
+
+def _lazy_plotly(view: View, fig, chart_key: str) -> None:
+    """A Plotly diagram (the Sankeys) behind an expander that runs its content only when
+    open: Plotly's script (4.7 MB) is then fetched when someone asks for the diagram, not
+    by every fresh tab (the page's table under it holds the same figures)."""
+    box = st.expander(
+        "Flow diagram", icon=":material/account_tree:", key=diagram_key(view), on_change="rerun"
+    )
+    if box.open:
+        with box:
+            render.plotly(fig, key=chart_key)
 
 
 def _picked(chart_key: str, field: str, kind: str) -> Callable[[], None]:

@@ -38,6 +38,16 @@ def test_wide_period_shows_numbers_tables_and_definitions(monkeypatch, duck_url)
     assert list(stages["label"])[0] == "Detected" and stages["value"].iloc[0] > 0
     assert (stages["value"].diff().dropna() <= 0).all()
     assert len(detectors) >= 1 and detectors["precision"].between(0, 100).all()
+    # The Sankey waits behind its expander (Plotly's script is fetched only when opened).
+    assert not at.get("plotly_chart")
+    assert "Flow diagram" in [e.label for e in at.expander]
+    from reports import funnel as views
+    from ui.view import diagram_key
+
+    at.session_state[diagram_key(views.VIEWS[0])] = True
+    at.run()
+    assert_clean(at)
+    assert len(at.get("plotly_chart")) == 1
     text = screen_text(at)
     assert "cannot be measured" in text and "contribution" in text
 
