@@ -31,10 +31,11 @@ $(STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	@touch $@
 
 # The forecast warm-up fits the Exposure page's standard slices into data/forecast_cache.sqlite
-# (a second run finds them: one lookup per series).
+# (a second run finds them: one lookup per series); single markets are fitted by the running
+# app in a low-priority background process.
 warehouse: venv
 	$(BIN)/python -m data_access.demo --if-missing
-	$(BIN)/python -m ui.forecast_warm
+	$(BIN)/python -m ui.forecast_warm --no-markets
 
 run: venv warehouse
 	$(BIN)/streamlit run app.py $(ARGS)
