@@ -22,7 +22,7 @@ from data_access.loaders.cases import (
 )
 from data_access.queries.cases import PAGE_SIZES, SORT_KEYS
 from reports import cases as views
-from ui import drill, exports, render
+from ui import drill, exports, links, render
 from ui.page import start_page
 from ui.view import show
 
@@ -220,10 +220,11 @@ with rows_slot.container():
         "Status, first response and resolution as recorded today; age as of the period end."
     )
     st.dataframe(
-        rows,
+        links.add_link(rows, "case", "case_id"),
         hide_index=True,
         width="stretch",
         column_config={
+            "case_page": links.link_column("case", "Open", text="Open"),
             "case_id": st.column_config.NumberColumn("Case", format="%d"),
             "opened_at": st.column_config.DatetimeColumn("Opened", format="YYYY-MM-DD HH:mm"),
             "priority": "Priority",

@@ -199,6 +199,8 @@ def table(df: pd.DataFrame, columns: Mapping[str, str | tuple[str, str, str]], *
             df[col] = df[col] * 100
         if unit == "text":
             config[col] = st.column_config.TextColumn(label, help=help_ or None)
+        elif unit == "link":  # a relative URL (ui.links), e.g. an entity's page
+            config[col] = st.column_config.LinkColumn(label, display_text="Open", help=help_)
         else:
             config[col] = st.column_config.NumberColumn(
                 label, format=_UNIT_FORMATS.get(unit, "localized"), help=help_ or None

@@ -8,7 +8,7 @@ import streamlit as st
 from analytics.metrics import METRICS
 from analytics.trends import add_shares
 from data_access.loaders.drilldown import load_top_tracks
-from ui import exports, render
+from ui import exports, links, render
 from ui.page import PageContext
 
 LIMIT = 50
@@ -84,7 +84,9 @@ def render_top_tracks(ctx: PageContext, *, limit: int = LIMIT):
     view = add_shares(df)
     view["detected_share_pct"] = view["detected_share"] * 100.0
     table = view[list(COLUMNS)]
-    st.dataframe(table, hide_index=True, column_config=column_config(), width="stretch")
+    linked = links.add_link(table, "track", "isrc").drop(columns="isrc")
+    config = {**column_config(), "track_page": links.link_column("track", "ISRC")}
+    st.dataframe(linked, hide_index=True, column_config=config, width="stretch")
     exports.render(
         exports.ChartExport(
             key=f"{page}_top_tracks",

@@ -1,0 +1,53 @@
+"""Links to the entity pages (a track, a label, a distributor, a case): one URL rule, and
+the table column that opens them. Relative URLs, so they work under any base path."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+KEYS = {"track": "isrc", "label": "id", "distributor": "id", "case": "id"}
+# What a link cell shows: the key itself where it reads well (ISRC, case id).
+_SHOWN = {"track": r"isrc=([A-Z0-9]+)", "case": r"id=([0-9]+)"}
+
+
+def entity_url(kind: str, key: object) -> str:
+    """``track?isrc=…``, ``label?id=…``, ``distributor?id=…``, ``case?id=…``."""
+    return f"{kind}?{urlencode({KEYS[kind]: str(key)})}"
+
+
+def name_url(kind: str, name: object) -> str:
+    """``label?name=…`` / ``distributor?name=…``: for tables that hold the name only."""
+    return f"{kind}?{urlencode({'name': str(name)})}"
+
+
+def add_link(
+    df: pd.DataFrame,
+    kind: str,
+    key_col: str,
+    *,
+    column: str | None = None,
+    by_name: bool = False,
+):
+    """``df`` with a column of links to each row's entity page (``column``, default
+    ``<kind>_page``), placed first; rows without a key get no link. ``by_name``: the key
+    column holds the label's or distributor's name."""
+    column = column or f"{kind}_page"
+    url = name_url if by_name else entity_url
+    links = df[key_col].map(lambda k: None if pd.isna(k) else url(kind, _plain_key(k)))
+    return df.assign(**{column: links})[[column, *[c for c in df.columns if c != column]]]
+
+
+def _plain_key(key: object) -> str:
+    return str(int(key)) if isinstance(key, float) and key.is_integer() else str(key)
+
+
+def link_column(kind: str, label: str, *, help: str | None = None, text: str | None = None):
+    """The column config of an ``add_link`` column (``text``: what every cell shows)."""
+    return st.column_config.LinkColumn(
+        label,
+        display_text=text or _SHOWN.get(kind, f"Open {kind}"),
+        help=help or f"Opens the {kind}'s page.",
+    )
