@@ -16,6 +16,7 @@ STEP_NAMES = {
     "resolved": "Resolved",
 }
 TIMELINE_COLUMNS = ("at", "step", "team", "detail")
+WITHHOLDING_CODE, FEE_CODE = "royalty_withholding", "per_track_fee"  # dim_enforcement_type
 
 
 def case_timeline(case: pd.Series, events: pd.DataFrame) -> pd.DataFrame:
@@ -112,7 +113,9 @@ def entity_totals(
         "reversed_actions": col(e, "reversed"),
     }
     out["detected_share"] = float(ratio([out["detected_streams"]], [out["streams"]])[0])
-    if "amount_eur" in e.columns:
-        out["amount_eur"] = col(e, "amount_eur")
+    if "amount_eur" in e.columns and "type_code" in e.columns:
+        code = e["type_code"]
+        out["withheld_eur"] = col(e[code == WITHHOLDING_CODE], "amount_eur")
+        out["fees_levied_eur"] = col(e[code == FEE_CODE], "amount_eur")
         out["reversed_eur"] = col(e, "reversed_eur")
     return out

@@ -81,8 +81,10 @@ def sections(ctx: PageContext, kind: str, entity: Entity, key: dict[str, str]) -
         Tile(METRICS["enforcement_actions"], t["enforcement_actions"], NAN),
         Tile(METRICS["reversed_actions"], t["reversed_actions"], NAN),
     ]
-    if "amount_eur" in t:
-        tiles.insert(4, Tile(METRICS["withheld_eur"], t["amount_eur"], NAN))
+    if "withheld_eur" in t:  # money tiles (render.tiles drops them without the right)
+        tiles[4:4] = [
+            Tile(METRICS[k], t[k], NAN) for k in ("withheld_eur", "fees_levied_eur", "reversed_eur")
+        ]
     render.tiles(tiles, scope, columns=len(tiles))
     by = {v.id.split(".", 1)[1]: v for v in views.VIEWS if v.page == kind}
     show(by["streams"], ctx)
@@ -100,7 +102,7 @@ def _enforcement_table(df: pd.DataFrame, params: dict) -> None:
     render.table(
         df,
         {
-            "enforcement_type": ("Type", "text", ""),
+            "enforcement_type": ("Type", "text", ""),  # type_code: for the tiles only
             "actions": "enforcement_actions",
             "streams_removed": "streams_removed",
             "amount_eur": ("Withheld or levied (EUR)", "eur", "Royalties withheld and fees."),

@@ -305,6 +305,7 @@ def enforcement_query(e: Entity, f: Filters, scope: Scope) -> Select:
     return (
         select(
             et.c.name.label("enforcement_type"),
+            et.c.code.label("type_code"),
             func.count().label("actions"),
             total(en.c.streams_removed).label("streams_removed"),
             total(en.c.amount_eur).label("amount_eur"),
@@ -314,7 +315,7 @@ def enforcement_query(e: Entity, f: Filters, scope: Scope) -> Select:
         )
         .select_from(en.join(et, et.c.enforcement_type_id == en.c.enforcement_type_id))
         .where(_entity_predicate(en, e), _period(en.c.applied_at, f), scope_predicate(en, scope))
-        .group_by(et.c.name)
+        .group_by(et.c.name, et.c.code)
         .order_by(func.count().desc(), et.c.name)
     )
 

@@ -52,7 +52,9 @@ def test_default_view(monkeypatch, duck_url):
     assert "Top tracks by detected artificial streams" in text
     assert "at most 50 tracks" in text and "No label or market is selected" in text
     tracks = at.dataframe[-1].value
-    assert 0 < len(tracks) <= 50 and "isrc" in tracks.columns
+    assert 0 < len(tracks) <= 50
+    # Each row opens its track's page (the ISRC column is the link).
+    assert tracks["track_page"].str.fullmatch(r"track\?isrc=[A-Z0-9]{12}").all()
     # Each chart and the tracks table can leave the app (an Export menu each).
     assert len(at.get("popover")) == 5  # four charts + the tracks table
 
