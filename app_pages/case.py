@@ -23,13 +23,14 @@ case = render.load(load_case, ctx.scope, case_id)
 if case.empty:
     entity.not_found("case", str(case_id))
 row = case.iloc[0]
+PERIOD = (ctx.filters.start, ctx.filters.end)  # links open in a new session
 st.title(f"Case {case_id}")
 
 
 def _link(kind: str, key, name) -> str:
     if key is None or pd.isna(key):
         return "–"
-    return f"[{render.plain(name)}]({links.entity_url(kind, _key(key))})"
+    return f"[{render.plain(name)}]({links.entity_url(kind, _key(key), PERIOD)})"
 
 
 def _key(key) -> object:

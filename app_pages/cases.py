@@ -220,7 +220,7 @@ with rows_slot.container():
         "Status, first response and resolution as recorded today; age as of the period end."
     )
     st.dataframe(
-        links.add_link(rows, "case", "case_id"),
+        links.add_link(rows, "case", "case_id", period=(f.start, f.end)),
         hide_index=True,
         width="stretch",
         column_config={

@@ -23,7 +23,9 @@ st.subheader("Labels with most detected artificial streams")
 labels = render.load(load_distributor_labels, ctx.scope, e, ctx.filters)
 if not render.no_data(labels):
     st.dataframe(
-        links.add_link(labels, "label", "label_id").drop(columns="label_id"),
+        links.add_link(
+            labels, "label", "label_id", period=(ctx.filters.start, ctx.filters.end)
+        ).drop(columns="label_id"),
         hide_index=True,
         width="stretch",
         column_config={

@@ -86,7 +86,7 @@ st.subheader("Repeat offenders")
 def offenders_table(offenders, params) -> None:
     by = params["enforcement_by"]
     render.table(
-        links.add_link(offenders, by, by, by_name=True, column="page"),
+        links.add_link(offenders, by, by, by_name=True, column="page", period=(f.start, f.end)),
         {
             "page": ("Page", "link", f"Opens the {by}'s page."),
             by: (by.capitalize(), "text", ""),

@@ -13,12 +13,13 @@ from ui.page import start_page
 ctx = start_page("label")
 row = entity.by_id_or_name(ctx, "label", load_label)
 label_id = int(row["label_id"])
+period = (ctx.filters.start, ctx.filters.end)  # links open in a new session
 st.title(render.plain(row["label"]))
 st.markdown(
     f"Label {label_id} · {render.plain(row['label_type'])} · risk tier "
     f"{render.plain(row['risk_tier'])} · distributor "
     f"[{render.plain(row['distributor'])}]"
-    f"({links.entity_url('distributor', int(row['distributor_id']))})"
+    f"({links.entity_url('distributor', int(row['distributor_id']), period)})"
 )
 entity.sidebar_period_caption(ctx)
 entity.sections(ctx, "label", Entity("label", label_id), {"id": str(label_id)})

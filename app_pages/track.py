@@ -20,9 +20,10 @@ track = render.load(load_track, ctx.scope, isrc)
 if track.empty:
     entity.not_found("track with ISRC", isrc)
 row = track.iloc[0]
+period = (ctx.filters.start, ctx.filters.end)  # links open in a new session
 st.title(render.plain(row["title"]))
-label_url = links.entity_url("label", int(row["label_id"]))
-dist_url = links.entity_url("distributor", int(row["distributor_id"]))
+label_url = links.entity_url("label", int(row["label_id"]), period)
+dist_url = links.entity_url("distributor", int(row["distributor_id"]), period)
 flags = ", ".join(n for n, on in (("AI-generated", row["is_ai"]), ("noise", row["is_noise"])) if on)
 st.markdown(
     f"ISRC **{isrc}** · {render.plain(row['artist'])} · label "

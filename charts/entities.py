@@ -8,13 +8,13 @@ import altair as alt
 import pandas as pd
 
 from charts.common import count_axis, date_x, empty_chart, pct_axis, size, title
-from charts.theme import MUTED, colour_of, colour_scale
+from charts.theme import MUTED, PALETTE, colour_of, colour_scale
 
 STATUS_COLOURS = ("met", "running", "breached", "overdue")
 
 
 def entity_streams_chart(df: pd.DataFrame, *, subtitle: str | None = None):
-    """Streams per week (bars) and the detected artificial share (line, right axis)."""
+    """Streams per week (area) and the detected artificial share (line, right axis)."""
     text = "Streams and detected artificial share per week"
     if df is None or df.empty or df["streams"].fillna(0).sum() == 0:
         return empty_chart(text)
@@ -28,17 +28,17 @@ def entity_streams_chart(df: pd.DataFrame, *, subtitle: str | None = None):
     ]
     bars = (
         alt.Chart(data)
-        .mark_bar(opacity=0.45, color=colour_of("Streams"))
-        .encode(x=x, y=alt.Y("streams:Q", title="Streams", axis=count_axis()), tooltip=tips)
+        .mark_area(opacity=0.3, color=PALETTE[0], line={"color": PALETTE[0], "strokeWidth": 1})
+        .encode(x=x, y=alt.Y("streams:Q", title="Streams (area)", axis=count_axis()), tooltip=tips)
     )
     line = (
         alt.Chart(data)
-        .mark_line(point=True, strokeWidth=2, color=colour_of("Detected share"))
+        .mark_line(point={"color": PALETTE[1]}, strokeWidth=2, color=PALETTE[1])
         .encode(
             x=x,
             y=alt.Y(
                 "detected_share:Q",
-                title="Detected share",
+                title="Detected share (line)",
                 axis=pct_axis(orient="right"),
                 scale=alt.Scale(domainMin=0),
             ),

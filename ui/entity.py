@@ -85,7 +85,7 @@ def sections(ctx: PageContext, kind: str, entity: Entity, key: dict[str, str]) -
         tiles[4:4] = [
             Tile(METRICS[k], t[k], NAN) for k in ("withheld_eur", "fees_levied_eur", "reversed_eur")
         ]
-    render.tiles(tiles, scope, columns=len(tiles))
+    render.tiles(tiles, scope, columns=4)
     by = {v.id.split(".", 1)[1]: v for v in views.VIEWS if v.page == kind}
     show(by["streams"], ctx)
     left, right = st.columns(2)
@@ -133,7 +133,9 @@ def cases(ctx: PageContext, entity: Entity) -> None:
         st.info("No case of this entity was open in the period.", icon=":material/task_alt:")
         return
     st.caption(f"{len(df)} case(s) open at some time in the period (newest first, at most 50).")
-    table = links.add_link(df, "case", "case_id").drop(columns="case_id")
+    table = links.add_link(df, "case", "case_id", period=(ctx.filters.start, ctx.filters.end)).drop(
+        columns="case_id"
+    )
     st.dataframe(
         table,
         hide_index=True,

@@ -3,6 +3,7 @@ the table column that opens them. Relative URLs, so they work under any base pat
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -13,14 +14,21 @@ KEYS = {"track": "isrc", "label": "id", "distributor": "id", "case": "id"}
 _SHOWN = {"track": r"isrc=([A-Z0-9]+)", "case": r"id=([0-9]+)"}
 
 
-def entity_url(kind: str, key: object) -> str:
-    """``track?isrc=…``, ``label?id=…``, ``distributor?id=…``, ``case?id=…``."""
-    return f"{kind}?{urlencode({KEYS[kind]: str(key)})}"
+Period = tuple[date, date] | None
 
 
-def name_url(kind: str, name: object) -> str:
+def entity_url(kind: str, key: object, period: Period = None, *, param: str = "") -> str:
+    """``track?isrc=…``, ``label?id=…``, ``distributor?id=…``, ``case?id=…``; with the
+    period (``&period=start&period=end``), since a link opens in a new session."""
+    query = [(param or KEYS[kind], str(key))]
+    if period is not None:
+        query += [("period", d.isoformat()) for d in period]
+    return f"{kind}?{urlencode(query)}"
+
+
+def name_url(kind: str, name: object, period: Period = None) -> str:
     """``label?name=…`` / ``distributor?name=…``: for tables that hold the name only."""
-    return f"{kind}?{urlencode({'name': str(name)})}"
+    return entity_url(kind, name, period, param="name")
 
 
 def add_link(
@@ -30,13 +38,14 @@ def add_link(
     *,
     column: str | None = None,
     by_name: bool = False,
+    period: Period = None,
 ):
     """``df`` with a column of links to each row's entity page (``column``, default
     ``<kind>_page``), placed first; rows without a key get no link. ``by_name``: the key
     column holds the label's or distributor's name."""
     column = column or f"{kind}_page"
     url = name_url if by_name else entity_url
-    links = df[key_col].map(lambda k: None if pd.isna(k) else url(kind, _plain_key(k)))
+    links = df[key_col].map(lambda k: None if pd.isna(k) else url(kind, _plain_key(k), period))
     return df.assign(**{column: links})[[column, *[c for c in df.columns if c != column]]]
 
 

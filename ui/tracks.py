@@ -84,7 +84,7 @@ def render_top_tracks(ctx: PageContext, *, limit: int = LIMIT):
     view = add_shares(df)
     view["detected_share_pct"] = view["detected_share"] * 100.0
     table = view[list(COLUMNS)]
-    linked = links.add_link(table, "track", "isrc").drop(columns="isrc")
+    linked = links.add_link(table, "track", "isrc", period=(f.start, f.end)).drop(columns="isrc")
     config = {**column_config(), "track_page": links.link_column("track", "ISRC")}
     st.dataframe(linked, hide_index=True, column_config=config, width="stretch")
     exports.render(

@@ -59,7 +59,12 @@ def test_label_and_distributor_pages_link_onwards(monkeypatch, duck_url, keys):
     assert tracks["track_page"].str.startswith("track?isrc=").all()
     at = _open(monkeypatch, duck_url, "distributor", {"id": str(keys["distributor"])})
     assert_clean(at)
-    assert at.dataframe[-1].value["label_page"].str.fullmatch(r"label\?id=\d+").all()
+    assert (
+        at.dataframe[-1]
+        .value["label_page"]
+        .str.fullmatch(r"label\?id=\d+&period=2024-12-02&period=2026-11-29")
+        .all()
+    )
 
 
 @pytest.mark.parametrize(

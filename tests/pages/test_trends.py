@@ -54,7 +54,12 @@ def test_default_view(monkeypatch, duck_url):
     tracks = at.dataframe[-1].value
     assert 0 < len(tracks) <= 50
     # Each row opens its track's page (the ISRC column is the link).
-    assert tracks["track_page"].str.fullmatch(r"track\?isrc=[A-Z0-9]{12}").all()
+    # with the period, since it opens in a new session
+    assert (
+        tracks["track_page"]
+        .str.fullmatch(r"track\?isrc=[A-Z0-9]{12}&period=2025-03-03&period=2025-06-01")
+        .all()
+    )
     # Each chart and the tracks table can leave the app (an Export menu each).
     assert len(at.get("popover")) == 5  # four charts + the tracks table
 
