@@ -100,6 +100,8 @@ def case_timeline_chart(
         .encode(
             x=alt.X("at:T", title=None),
             y=alt.Y("team:N", title=None, sort=list(dict.fromkeys(data["team"]))),
+            # Steps at the same instant (a hand-off that escalates) sit side by side.
+            yOffset=alt.YOffset("step:N", scale=alt.Scale(paddingOuter=0.5)),
             shape=alt.Shape("step:N", title=None),
             color=alt.Color("step:N", title=None, scale=colour_scale(data["step"])),
             tooltip=[
