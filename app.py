@@ -9,7 +9,7 @@ import streamlit as st
 from data_access.loaders.base import WarehouseError
 from data_access.settings import describe_url, resolve_url
 from reports.pages import PAGES as REPORT_PAGES
-from ui import forecast_warm, identity, render, saved_views, state
+from ui import forecast_warm, identity, render, saved_views, search, state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
 st.set_page_config(page_title="Fraud insights", page_icon=":material/shield:", layout="wide")
@@ -18,13 +18,14 @@ st.set_page_config(page_title="Fraud insights", page_icon=":material/shield:", l
 # pages/ mode (a deep link as the first request after a start opened in it).
 PAGES = [
     st.Page(
-        f"app_pages/{slug}.py",
-        title=title,
-        icon=f":material/{icon}:",
-        url_path=path or None,
-        default=not path,
+        f"app_pages/{p.slug}.py",
+        title=p.title,
+        icon=f":material/{p.icon}:",
+        url_path=p.url_path or None,
+        default=not p.url_path,
+        visibility="hidden" if p.hidden else "visible",
     )
-    for slug, title, icon, path in REPORT_PAGES
+    for p in REPORT_PAGES
 ]
 
 # Who is looking decides which pages exist for them; role "none" runs no query at all.
@@ -48,6 +49,7 @@ except WarehouseError as err:
 forecast_warm.start_background()
 page = st.navigation(identity.navigation(PAGES, viewer), position="sidebar")
 saved_views.follow_pending()  # an Open click in "Saved views": go there first
+search.sidebar(viewer)
 state.render_sidebar(opts)
 st.sidebar.caption(f"Data as of **{opts.max_date:%d %b %Y}** · {describe_url(resolve_url())}")
 identity.sidebar_identity(viewer)

@@ -22,7 +22,7 @@ from data_access.loaders.cases import (
 )
 from data_access.queries.cases import PAGE_SIZES, SORT_KEYS
 from reports import cases as views
-from ui import drill, exports, render
+from ui import drill, exports, links, render
 from ui.page import start_page
 from ui.view import show
 
@@ -208,8 +208,9 @@ with rows_slot.container():
         "Status, first response and resolution as recorded today; age as of the period end."
     )
     render.table(
-        rows,
+        links.add_link(rows, "case", "case_id", period=(f.start, f.end)),
         {
+            "case_page": render.link("Open", "Open", "Opens the case's page."),
             "case_id": ("Case", "id", ""),
             "opened_at": ("Opened", "datetime", ""),
             "priority": ("Priority", "text", ""),

@@ -10,7 +10,7 @@ from analytics.enforcement import with_rates
 from analytics.metrics import METRICS, tiles
 from data_access.loaders.enforcement import load_enforcement_by_type, load_enforcement_kpis
 from reports import enforcement as views
-from ui import drill, render
+from ui import drill, links, render
 from ui.page import start_page
 from ui.tracks import render_top_tracks
 from ui.view import show
@@ -86,8 +86,9 @@ st.subheader("Repeat offenders")
 def offenders_table(offenders, params) -> None:
     by = params["enforcement_by"]
     render.table(
-        offenders,
+        links.add_link(offenders, by, by, by_name=True, column="page", period=(f.start, f.end)),
         {
+            "page": render.link("Page", "Open", f"Opens the {by}'s page."),
             by: (by.capitalize(), "text", ""),
             "confirmed_detections": ("Confirmed detections", "count", help_of("funnel_stage")),
             "confirmed_streams_share": "confirmed_streams_share",

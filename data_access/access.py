@@ -38,6 +38,10 @@ PAGE_SLUGS = (
     "health",
     "audit",
     "alerts",
+    "track",
+    "label",
+    "distributor",
+    "case",
 )
 MONEY_PAGES = frozenset({"enforcement", "exposure", "deck"})  # money views
 EXPORT_PAGES = frozenset({"deck"})  # the page is an export

@@ -11,6 +11,7 @@ class PageInfo(NamedTuple):
     title: str
     icon: str  # Material icon name
     url_path: str  # "" for the default page
+    hidden: bool = False  # reached by links and search, not listed in the navigation
 
 
 PAGES: tuple[PageInfo, ...] = (
@@ -25,6 +26,10 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("health", "Data health", "health_and_safety", "health"),
     PageInfo("audit", "Audit", "policy", "audit"),
     PageInfo("alerts", "Alerts", "notifications", "alerts"),
+    PageInfo("track", "Track", "music_note", "track", hidden=True),
+    PageInfo("label", "Label", "album", "label", hidden=True),
+    PageInfo("distributor", "Distributor", "local_shipping", "distributor", hidden=True),
+    PageInfo("case", "Case", "folder_open", "case", hidden=True),
 )
 _BY_SLUG = {p.slug: p for p in PAGES}
 

@@ -11,6 +11,7 @@ allow-list are all derived from it, so the app and the deck can no longer drift 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -45,6 +46,15 @@ class Param:
     noun: str = ""  # what a message calls it ("split dimension"); default: the label
     # (setting, value): the widget is greyed out while that other setting has that value.
     idle_when: tuple[str, str] | None = None
+    # A key rather than a choice (an entity page's ISRC or id): any value matching this
+    # regular expression whole is allowed; the page passes it, no widget is drawn.
+    pattern: str = ""
+
+    def accepts(self, value: object) -> bool:
+        text = str(value)
+        if self.pattern:
+            return re.fullmatch(self.pattern, text) is not None
+        return text in self.choices
 
     @property
     def called(self) -> str:
@@ -58,7 +68,9 @@ class Param:
 
     @property
     def initial(self) -> str:
-        return self.default if self.default is not None else self.choices[0]
+        if self.default is not None:
+            return self.default
+        return self.choices[0] if self.choices else ""  # a key has no default
 
 
 @dataclass(frozen=True)
@@ -161,7 +173,9 @@ def resolve_params(view: View, raw: Mapping[str, object] | None) -> dict[str, st
     for p in view.params:
         value = raw.get(p.key, p.initial)
         value = str(value).strip() if not isinstance(value, list) else str(value[-1]).strip()
-        if value not in p.choices:
+        if p.pattern and not p.accepts(value):
+            raise ValueError(f"{p.key} of view {view.id!r} must be a valid {p.called}")
+        if not p.accepts(value):
             raise ValueError(
                 f"{p.key} of view {view.id!r} must be one of {_allowed_text(p.choices)}; "
                 f"got {_short(value)!r}"
@@ -176,7 +190,7 @@ def safe_params(view: View, raw: Mapping[str, object] | None) -> dict[str, str]:
     out = {}
     for p in view.params:
         value = raw.get(p.key)
-        out[p.key] = str(value) if value is not None and str(value) in p.choices else p.initial
+        out[p.key] = str(value) if value is not None and p.accepts(value) else p.initial
     return out
 
 

@@ -90,6 +90,9 @@ def test_identity_is_case_insensitive():
     assert _viewer("Dev.Lead@Example.COM").role == "leadership"
 
 
+ENTITY = ("track", "label", "distributor", "case")  # entity pages: links and search
+
+
 @pytest.mark.parametrize(
     "identity, pages, money, exports",
     [
@@ -97,15 +100,15 @@ def test_identity_is_case_insensitive():
         ("ana.analyst@example.com", tuple(p for p in access.PAGE_SLUGS if p != "audit"), 1, 1),
         (
             "fin.controller@example.com",
-            ("overview", "trends", "enforcement", "cases", "exposure", "deck", "alerts"),
+            ("overview", "trends", "enforcement", "cases", "exposure", "deck", "alerts", *ENTITY),
             True,
             True,
         ),
-        ("legal.partner@example.com", ("cases",), False, True),
-        ("finance.partner@example.com", ("cases",), True, True),
+        ("legal.partner@example.com", ("cases", "case"), False, True),
+        ("finance.partner@example.com", ("cases", "case"), True, True),
         (
             "vic.viewer@example.com",
-            ("overview", "trends", "funnel", "enforcement", "cases", "exposure"),
+            ("overview", "trends", "funnel", "enforcement", "cases", "exposure", *ENTITY),
             True,
             False,
         ),

@@ -27,6 +27,7 @@ from data_access import schema as s
 from data_access.demo import reference as ref
 from data_access.filters import Filters
 from data_access.queries import health
+from data_access.queries.entities import Entity
 from data_access.scope import FULL, Scope
 
 HOSTILE = "x'); DROP TABLE dim_label; --"
@@ -98,6 +99,25 @@ EXTRA: dict[str, list[dict]] = {
         {"labels": (), "distributors": ("Distributor One",)},
     ],
     "health.table_stats_query": [{"name": n} for n in health.TABLES],
+    # Entity pages: one call per kind of key (a track's facts, a label's, a distributor's).
+    "entities.track_query": [{"isrc": "QZA002500001"}],
+    "entities.label_query": [{"label_id": 1}, {"name": HOSTILE}],
+    "entities.distributor_query": [{"distributor_id": 1}, {"name": "Distributor One"}],
+    "entities.case_query": [{"case_id": 7}],
+    "entities.case_events_query": [{"case_id": 7}],
+    **{
+        f"entities.{name}": [{"e": Entity(k, 3)} for k in ("track", "label", "distributor")]
+        for name in (
+            "streams_weekly_query",
+            "detections_query",
+            "reviews_query",
+            "enforcement_query",
+            "appeals_query",
+            "entity_cases_query",
+        )
+    },
+    "entities.label_tracks_query": [{"e": Entity("distributor", 1)}],
+    "entities.search_query": [{"text": "marbra"}, {"text": "#12"}, {"text": HOSTILE}],
 }
 _FILTER_PARAMS = {"f", "filters"}
 

@@ -7,10 +7,11 @@ import streamlit as st
 
 from analytics.trends import add_shares
 from data_access.loaders.drilldown import load_top_tracks
-from ui import exports, render
+from ui import exports, links, render
 from ui.page import PageContext
 
 LIMIT = 50
+_ISRC_HELP = "International Standard Recording Code; opens the track's page."
 COLUMNS = {
     "isrc": ("ISRC", "text", "International Standard Recording Code."),
     "title": ("Title", "text", ""),
@@ -54,7 +55,10 @@ def render_top_tracks(ctx: PageContext, *, limit: int = LIMIT):
     if render.no_data(df):
         return
     table = add_shares(df)[list(COLUMNS)]
-    render.table(table, COLUMNS)
+    # The ISRC cell opens the track's page (with the period: a link opens a new session).
+    linked = links.add_link(table, "track", "isrc", period=(f.start, f.end)).drop(columns="isrc")
+    shown = {"track_page": render.link("ISRC", links.SHOWN["track"], _ISRC_HELP), **COLUMNS}
+    render.table(linked, shown)
     exports.render(
         exports.ChartExport(
             key=f"{page}_top_tracks",

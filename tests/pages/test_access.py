@@ -58,8 +58,12 @@ def _count_queries(monkeypatch, *, clear: bool = True) -> list:
     "identity, pages",
     [
         (LEAD, set(PAGE_SLUGS) - {"deck"}),
-        (VIEWER, {"overview", "trends", "funnel", "enforcement", "cases", "exposure"}),
-        (PARTNER, {"cases"}),
+        (
+            VIEWER,
+            {"overview", "trends", "funnel", "enforcement", "cases", "exposure"}
+            | {"track", "label", "distributor", "case"},  # entity pages: hidden, by link
+        ),
+        (PARTNER, {"cases", "case"}),  # a case page: their team's cases only
     ],
     ids=["leadership", "viewer", "partner"],
 )

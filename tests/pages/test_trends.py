@@ -52,7 +52,14 @@ def test_default_view(monkeypatch, duck_url):
     assert "Top tracks by detected artificial streams" in text
     assert "at most 50 tracks" in text and "No label or market is selected" in text
     tracks = at.dataframe[-1].value
-    assert 0 < len(tracks) <= 50 and "isrc" in tracks.columns
+    assert 0 < len(tracks) <= 50
+    # Each row opens its track's page (the ISRC column is the link).
+    # with the period, since it opens in a new session
+    assert (
+        tracks["track_page"]
+        .str.fullmatch(r"track\?isrc=[A-Z0-9]{12}&period=2025-03-03&period=2025-06-01")
+        .all()
+    )
     # Each chart and the tracks table can leave the app (an Export menu each).
     menus = [p.proto.popover.label for p in at.get("popover")]
     assert menus.count("Export") == 5  # four charts + the tracks table
