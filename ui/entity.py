@@ -133,22 +133,21 @@ def cases(ctx: PageContext, entity: Entity) -> None:
         st.info("No case of this entity was open in the period.", icon=":material/task_alt:")
         return
     st.caption(f"{len(df)} case(s) open at some time in the period (newest first, at most 50).")
-    table = links.add_link(df, "case", "case_id", period=(ctx.filters.start, ctx.filters.end)).drop(
-        columns="case_id"
-    )
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "case_page": links.link_column("case", "Case"),
-            "opened_at": st.column_config.DatetimeColumn("Opened", format="YYYY-MM-DD HH:mm"),
-            "priority": "Priority",
-            "status": "Status",
-            "owner_team": "Owner team",
-            "typology": "Typology",
-            "resolved_at": st.column_config.DatetimeColumn("Resolved", format="YYYY-MM-DD HH:mm"),
-            "exposure_eur": st.column_config.NumberColumn("Exposure (EUR)", format="euro"),
+    period = (ctx.filters.start, ctx.filters.end)
+    table = links.add_link(df, "case", "case_id", period=period).drop(columns="case_id")
+    # An open case has no resolution time: the cell says so (not "None").
+    resolved = pd.to_datetime(table["resolved_at"]).dt.strftime("%Y-%m-%d %H:%M")
+    render.table(
+        table.assign(resolved_at=resolved.fillna("still open")),
+        {
+            "case_page": render.link("Case", links.SHOWN["case"], "Opens the case's page."),
+            "opened_at": ("Opened", "datetime", ""),
+            "priority": ("Priority", "text", ""),
+            "status": ("Status", "text", ""),
+            "owner_team": ("Owner team", "text", ""),
+            "typology": ("Typology", "text", ""),
+            "resolved_at": ("Resolved", "text", ""),
+            "exposure_eur": ("Exposure (EUR)", "eur", "Money at stake recorded on the case."),
         },
     )
     exports.render(
