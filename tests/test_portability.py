@@ -97,6 +97,9 @@ EXTRA: dict[str, list[dict]] = {
         {"labels": (), "distributors": ("Distributor One",)},
     ],
     "health.table_stats_query": [{"name": n} for n in health.TABLES],
+    "changes.fraud_change_query": [{"comparison": c} for c in ("week", "period", "year")],
+    "changes.enforcement_change_query": [{"comparison": "period"}],
+    "changes.case_change_query": [{"comparison": "year"}],
 }
 _FILTER_PARAMS = {"f", "filters"}
 

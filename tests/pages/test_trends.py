@@ -54,7 +54,7 @@ def test_default_view(monkeypatch, duck_url):
     tracks = at.dataframe[-1].value
     assert 0 < len(tracks) <= 50 and "isrc" in tracks.columns
     # Each chart and the tracks table can leave the app (an Export menu each).
-    assert len(at.get("popover")) == 5  # four charts + the tracks table
+    assert len(at.get("popover")) == 6  # five charts + the tracks table
 
 
 def test_no_deltas_when_the_previous_period_precedes_the_data(monkeypatch, duck_url):
