@@ -136,8 +136,9 @@ def available(df: pd.DataFrame | Prepared | None, metric: ChangeMetric) -> bool:
     return all(c in cols for c in metric.columns)
 
 
-def _sides(p: Prepared, metric: ChangeMetric, dimension: str) -> pd.DataFrame:
-    """Per member: the metric's parts (summed) and denominator, baseline and current."""
+def _sides(p: Prepared, metric: ChangeMetric, dimension: str) -> dict:
+    """Per member with the metric's measures: members, names and, as arrays, the value
+    (parts summed) and the denominator, baseline (``v0``, ``d0``) and current (``v1``, ``d1``)."""
     members, names, codes, current, values = p.dims[dimension]
     ok = np.logical_and.reduce([~np.isnan(values[c]) for c in metric.columns])
     value = np.sum([values[c] for c in metric.parts], axis=0)
@@ -147,18 +148,16 @@ def _sides(p: Prepared, metric: ChangeMetric, dimension: str) -> pd.DataFrame:
     def total(x, side):
         return np.bincount(codes[ok & side], weights=x[ok & side], minlength=n)
 
-    out = pd.DataFrame(
-        {
-            "member": pd.Series(members, dtype=object),
-            "name": pd.Series(names, dtype=object),
-            "value_current": total(value, current),
-            "value_baseline": total(value, ~current),
-            "den_current": total(den, current),
-            "den_baseline": total(den, ~current),
-        }
-    )
     seen = np.bincount(codes[ok], minlength=n) > 0  # members with the metric's measures
-    return out[seen].reset_index(drop=True)
+    keep = np.flatnonzero(seen)
+    return {
+        "members": [members[i] for i in keep],
+        "names": [names[i] for i in keep],
+        "v0": total(value, ~current)[keep],
+        "v1": total(value, current)[keep],
+        "d0": total(den, ~current)[keep],
+        "d1": total(den, current)[keep],
+    }
 
 
 def totals(df: pd.DataFrame | Prepared, metric: ChangeMetric) -> tuple[float, float]:
@@ -170,15 +169,66 @@ def totals(df: pd.DataFrame | Prepared, metric: ChangeMetric) -> tuple[float, fl
         return float("nan"), float("nan")
     w = _sides(p, metric, dims[0])
     if metric.ratio:
-        return (
-            _div(w["value_baseline"].sum(), w["den_baseline"].sum()),
-            _div(w["value_current"].sum(), w["den_current"].sum()),
-        )
-    return float(w["value_baseline"].sum()), float(w["value_current"].sum())
+        return _div(w["v0"].sum(), w["d0"].sum()), _div(w["v1"].sum(), w["d1"].sum())
+    return float(w["v0"].sum()), float(w["v1"].sum())
 
 
 def _div(a: float, b: float) -> float:
     return float(a) / float(b) if b else float("nan")
+
+
+_DEC_COLUMNS = ["member", "name", "baseline", "current", "contribution", "share", "mix", "rate"]
+
+
+def _core(df, metric: ChangeMetric, dimension: str) -> dict | None:
+    """The decomposition as arrays, members in order (largest contribution in the direction
+    of the change first, then by name); None when the change cannot be measured."""
+    p = prepared(df)
+    if dimension not in metric.dims or dimension not in p.dims or not available(p, metric):
+        return None
+    w = _sides(p, metric, dimension)
+    if not w["members"]:
+        return None
+    v0, v1, d0, d1 = w["v0"], w["v1"], w["d0"], w["d1"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if metric.ratio:
+            big0, big1 = d0.sum(), d1.sum()
+            if not big0 or not big1:
+                return None
+            own0 = np.where(d0 > 0, v0 / np.where(d0 > 0, d0, 1.0), np.nan)  # own ratio
+            own1 = np.where(d1 > 0, v1 / np.where(d1 > 0, d1, 1.0), np.nan)
+            # A member absent from one window (weight 0 there) takes the other window's
+            # ratio, so its whole contribution is mix.
+            r0 = np.nan_to_num(np.where(np.isnan(own0), own1, own0))
+            r1 = np.nan_to_num(np.where(np.isnan(own1), own0, own1))
+            w0, w1 = d0 / big0, d1 / big1
+            contribution = v1 / big1 - v0 / big0
+            rate = (r1 - r0) * (w0 + w1) / 2
+            mix = (w1 - w0) * (r0 + r1) / 2
+            total = v1.sum() / big1 - v0.sum() / big0
+            baseline, current = own0, own1
+        else:
+            baseline, current = v0, v1
+            contribution = v1 - v0
+            mix = rate = np.full(len(v0), np.nan)
+            total = float(contribution.sum())
+        share = contribution / total if total else np.full(len(v0), np.nan)
+    sign = -1.0 if total < 0 else 1.0
+    names = w["names"]
+    order = sorted(range(len(names)), key=lambda i: (-contribution[i] * sign, str(names[i])))
+    return {
+        "order": order,
+        "member": w["members"],
+        "name": names,
+        "baseline": baseline,
+        "current": current,
+        "contribution": contribution,
+        "share": share,
+        "mix": mix,
+        "rate": rate,
+        "total": float(total),
+        "dimension": dimension,
+    }
 
 
 def decompose(df: pd.DataFrame, metric: ChangeMetric, dimension: str) -> pd.DataFrame:
@@ -186,46 +236,20 @@ def decompose(df: pd.DataFrame, metric: ChangeMetric, dimension: str) -> pd.Data
     up to it), share of the change, and for ratios its mix and rate effects (mix + rate =
     contribution). Sorted by contribution in the direction of the change, largest first.
     Empty when the change cannot be measured (a ratio without a denominator)."""
-    cols = ["member", "name", "baseline", "current", "contribution", "share", "mix", "rate"]
-    p = prepared(df)
-    if dimension not in metric.dims or dimension not in p.dims or not available(p, metric):
-        return pd.DataFrame(columns=cols)
-    w = _sides(p, metric, dimension)
-    if w.empty:
-        return pd.DataFrame(columns=cols)
-    out = w[["member", "name"]].copy()
-    if metric.ratio:
-        d0, d1 = w["den_baseline"].sum(), w["den_current"].sum()
-        if not d0 or not d1:
-            return pd.DataFrame(columns=cols)
-        n0, n1 = w["value_baseline"], w["value_current"]
-        w0, w1 = w["den_baseline"] / d0, w["den_current"] / d1
-        own0 = n0 / w["den_baseline"].replace(0.0, np.nan)  # the member's own ratio
-        own1 = n1 / w["den_current"].replace(0.0, np.nan)
-        # A member absent from one window (weight 0 there) takes the other window's ratio,
-        # so its whole contribution is mix.
-        r0 = own0.fillna(own1).fillna(0.0)
-        r1 = own1.fillna(own0).fillna(0.0)
-        out["baseline"], out["current"] = own0, own1
-        out["contribution"] = n1 / d1 - n0 / d0
-        out["rate"] = (r1 - r0) * (w0 + w1) / 2
-        out["mix"] = (w1 - w0) * (r0 + r1) / 2
-        total = n1.sum() / d1 - n0.sum() / d0
-    else:
-        out["baseline"] = w["value_baseline"]
-        out["current"] = w["value_current"]
-        out["contribution"] = w["value_current"] - w["value_baseline"]
-        out["mix"] = np.nan
-        out["rate"] = np.nan
-        total = float(out["contribution"].sum())
-    out["share"] = out["contribution"] / total if total else np.nan
-    sign = -1.0 if total < 0 else 1.0
-    out = out.assign(_k=out["contribution"] * sign).sort_values(
-        ["_k", "name"], ascending=[False, True]
+    core = _core(df, metric, dimension)
+    if core is None:
+        return pd.DataFrame(columns=_DEC_COLUMNS)
+    order = core["order"]
+    out = pd.DataFrame(
+        {
+            c: pd.Series([core[c][i] for i in order], dtype=object)
+            if c in ("member", "name")
+            else np.asarray(core[c], dtype=float)[order]
+            for c in _DEC_COLUMNS
+        }
     )
-    out = out.drop(columns="_k").reset_index(drop=True)
-    out.attrs.update(total=float(total), dimension=dimension, metric=metric.key)
-    return out[cols]
+    out.attrs.update(total=core["total"], dimension=dimension, metric=metric.key)
+    return out
 
 
 @dataclass(frozen=True)
@@ -265,25 +289,32 @@ def drivers(dec: pd.DataFrame, *, limit: int = MAX_DRIVERS) -> tuple[Driver, ...
     total = dec.attrs.get("total", 0.0) if dec is not None else 0.0
     if dec is None or dec.empty or not total:
         return ()
+    rows = dec.to_dict("list")
+    return _pick(rows, range(len(dec)), dec.attrs["dimension"], limit)
+
+
+def _pick(rows: dict, order, dimension: str, limit: int = MAX_DRIVERS) -> tuple[Driver, ...]:
     out: list[Driver] = []
     explained = 0.0
-    for row in dec.itertuples(index=False):
-        if len(out) >= limit or explained >= 0.5:
+    for i in order:
+        share = rows["share"][i]
+        if len(out) >= limit or explained >= 0.5 or not _valid(share):
             break
-        if not _valid(row.share) or row.share < MIN_DRIVER_SHARE:
+        if share < MIN_DRIVER_SHARE:
             break
+        member = rows["member"][i]
         out.append(
             Driver(
-                dec.attrs["dimension"],
-                None if pd.isna(row.member) else str(row.member),  # None: no filter value
-                str(row.name),
-                float(row.contribution),
-                float(row.share),
-                float(row.mix),
-                float(row.rate),
+                dimension,
+                None if member is None or pd.isna(member) else str(member),  # None: no filter
+                str(rows["name"][i]),
+                float(rows["contribution"][i]),
+                float(share),
+                float(rows["mix"][i]),
+                float(rows["rate"][i]),
             )
         )
-        explained += float(row.share)
+        explained += float(share)
     return tuple(out)
 
 
@@ -302,7 +333,8 @@ def summarize(df: pd.DataFrame, metric: ChangeMetric) -> Summary:
         for dim in family:
             if dim not in metric.dims or dim not in present:
                 continue
-            found = drivers(decompose(df, metric, dim))
+            core = _core(df, metric, dim)
+            found = _pick(core, core["order"], dim) if core and core["total"] else ()
             if found and (
                 not best
                 or sum(d.share for d in found) / len(found) > sum(d.share for d in best) / len(best)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from charts.common import empty_chart, size, title
+from charts.common import count_axis, empty_chart, money_axis, size, title
 from charts.theme import MUTED, colour_scale
 
 RISE, FALL = "Rise", "Fall"
@@ -27,7 +27,7 @@ def change_bars_chart(df: pd.DataFrame, *, subtitle: str | None = None) -> alt.C
     order = list(data["label"])
     base = alt.Chart(data).encode(
         y=alt.Y("label:N", title=None, sort=order, axis=alt.Axis(labelLimit=220)),
-        x=alt.X("pct:Q", title="Change (%)"),
+        x=alt.X("pct:Q", title="Relative change (%)", scale=alt.Scale(nice=True, padding=40)),
         tooltip=[
             alt.Tooltip("label:N", title="Metric"),
             alt.Tooltip("change_text:N", title="Change"),
@@ -37,33 +37,54 @@ def change_bars_chart(df: pd.DataFrame, *, subtitle: str | None = None) -> alt.C
     bars = base.mark_bar().encode(
         color=alt.Color("direction:N", title=None, scale=colour_scale([RISE, FALL]))
     )
-    labels = base.mark_text(align="left", dx=4, color=MUTED).encode(
-        text="change_text:N", x=alt.value(4)
-    )
+    # The change in the metric's own words at the end of each bar, outside it.
+    ends = [
+        base.transform_filter(f"datum.direction == '{d}'")
+        .mark_text(align=align, dx=dx, color=MUTED)
+        .encode(text="change_text:N")
+        for d, align, dx in ((RISE, "left", 4), (FALL, "right", -4))
+    ]
+    windows = df.attrs.get("windows")
+    subtitle = f"{subtitle} · {windows}" if subtitle and windows else subtitle or windows
     rule = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color=MUTED).encode(x="x:Q")
     return size(
-        alt.layer(bars, rule, labels).properties(title=title(text, subtitle)),
-        height=max(160, 34 * len(data)),
+        alt.layer(bars, rule, *ends).properties(title=title(text, subtitle)),
+        height=max(140, 26 * len(data)),
     )
 
 
-def tree_chart(df: pd.DataFrame, *, unit_title: str, subtitle: str | None = None):
+_TREE_AXES = {
+    "count": ("Contribution (streams or cases)", lambda: count_axis()),
+    "eur": ("Contribution (EUR)", lambda: money_axis()),
+    "pct": (
+        "Contribution (percentage points)",
+        lambda: alt.Axis(labelExpr="format(datum.value * 100, '.1f') + ' pp'"),
+    ),
+}
+
+
+def tree_chart(df: pd.DataFrame, *, unit: str, subtitle: str | None = None):
     """The decomposition tree: one row of bars per level (each member's contribution to
     the change of its level's slice); the expanded member of a level is drawn solid and
     split by the next level's dimension."""
     text = "Decomposition tree: where the change comes from"
     if df is None or df.empty:
         return empty_chart(text)
+    axis_title, axis = _TREE_AXES.get(unit, _TREE_AXES["count"])
     rows = []
     for _level, part in df.groupby("level", sort=True):
         heading = str(part["level_title"].iloc[0])
         order = list(part["name"])
+        cols = ["name", "contribution", "direction", "expanded", "contribution_text"]
+        cols += ["share_text", "mix_rate_text"]
+        data = pd.DataFrame({c: part[c].to_numpy() for c in cols})  # what is drawn only
+        data["expanded"] = data["expanded"].astype(bool)
         chart = (
-            alt.Chart(part)
+            alt.Chart(data)
             .mark_bar()
             .encode(
                 y=alt.Y("name:N", title=None, sort=order, axis=alt.Axis(labelLimit=200)),
-                x=alt.X("contribution:Q", title=unit_title),
+                x=alt.X("contribution:Q", title=axis_title, axis=axis()),
                 color=alt.Color(
                     "direction:N", title=None, scale=colour_scale([RISE, FALL]), legend=None
                 ),

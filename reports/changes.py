@@ -228,6 +228,7 @@ def _level_frame(dec, level, dim, metric, path, expand, *, empty=False) -> pd.Da
         ],
     )
     top["node"] = [f"{level}. {n}" for n in top["name"]]
+    top["member"] = top["member"].astype(object).where(top["member"].notna(), None)
     return top[_TREE_COLUMNS]
 
 

@@ -114,6 +114,7 @@ CHANGES = View(
     params=(COMPARE,),
     percent=("change_pct",),
     note=_changes_note,
+    bullets=lambda df: list(df["sentence"]) if "sentence" in df else [],
 )
 
 VIEWS = (

@@ -260,7 +260,7 @@ TREE_VS = Param(
     "Compare",
     rc.COMPARISONS,
     default="week",
-    widget="segmented",
+    widget="select",
     help="week: the last 7 days of the period against the 7 before; period: against the "
     "previous period of equal length; year: against the same weeks 52 weeks earlier.",
     noun="comparison",
@@ -300,11 +300,7 @@ def _tree_data(scope, f, url, p):
 
 
 def _tree_figure(df, ctx, p):
-    metric = _tree_metric(p)
-    unit = {"pct": "Contribution (share of streams)", "eur": "Contribution (EUR)"}
-    return cc.tree_chart(
-        df, unit_title=unit.get(metric.unit, "Contribution"), subtitle=ctx.subtitle
-    )
+    return cc.tree_chart(df, unit=_tree_metric(p).unit, subtitle=ctx.subtitle)
 
 
 def _tree_native(p) -> Native:
