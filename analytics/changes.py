@@ -334,7 +334,9 @@ def summarize(df: pd.DataFrame, metric: ChangeMetric) -> Summary:
             if dim not in metric.dims or dim not in present:
                 continue
             core = _core(df, metric, dim)
-            found = _pick(core, core["order"], dim) if core and core["total"] else ()
+            if core is None or not core["total"] or len(core["member"]) < 2:
+                continue  # one member (the slice is filtered to it) explains nothing
+            found = _pick(core, core["order"], dim)
             if found and (
                 not best
                 or sum(d.share for d in found) / len(found) > sum(d.share for d in best) / len(best)

@@ -73,6 +73,12 @@ def test_drivers_follow_the_direction_and_name_no_unattributed_link():
     assert [g[0].dimension for g in s.groups] == ["market", "typology"]
 
 
+def test_a_dimension_with_one_member_names_no_driver():
+    one = DATA[(DATA["dimension"] != "market") | (DATA["member"] == "NO")]
+    s = ch.summarize(one, ch.BY_KEY["detected_streams"])
+    assert [g[0].dimension for g in s.groups] == ["typology"]
+
+
 def test_no_denominator_means_no_decomposition():
     m = ch.BY_KEY["sla_breach_rate"]
     empty = DATA.assign(cases_due=0.0)

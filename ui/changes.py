@@ -4,6 +4,7 @@ table, and the current filters kept)."""
 
 from __future__ import annotations
 
+import html
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -23,7 +24,10 @@ def link_maker(ctx: PageContext, extra: dict[str, str] | None = None):
     def link(dimension: str, member: str, text: str) -> str:
         params = {**base, dimension: [member], **{k: [v] for k, v in (extra or {}).items()}}
         token = f"\0{len(made)}\0"
-        made[token] = f"[{render.plain(text)}](?{urlencode(params, doseq=True)})"
+        # An HTML link, so it opens here (Markdown links open a new tab): the page reloads
+        # with the driver's filter. Names are escaped; the query string is urlencoded.
+        href = html.escape(f"?{urlencode(params, doseq=True)}")
+        made[token] = f'<a href="{href}" target="_self">{html.escape(text)}</a>'
         return token
 
     return link, made
@@ -46,4 +50,4 @@ def render_block(ctx: PageContext, df: pd.DataFrame, params: dict) -> None:
     """Above the view's chart: the sentences (``ui.view.show``'s ``above`` hook)."""
     lines = linked_sentences(ctx, df, params["overview_vs"])
     if lines:
-        st.markdown("\n".join(f"- {line}" for line in lines))
+        st.markdown("\n".join(f"- {line}" for line in lines), unsafe_allow_html=True)
