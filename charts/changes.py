@@ -38,17 +38,15 @@ def change_bars_chart(df: pd.DataFrame, *, subtitle: str | None = None) -> alt.C
         color=alt.Color("direction:N", title=None, scale=colour_scale([RISE, FALL]))
     )
     # The change in the metric's own words at the end of each bar, outside it.
-    ends = [
-        base.transform_filter(f"datum.direction == '{d}'")
-        .mark_text(align=align, dx=dx, color=MUTED)
-        .encode(text="change_text:N")
-        for d, align, dx in ((RISE, "left", 4), (FALL, "right", -4))
-    ]
+    ends = base.mark_text(
+        align=alt.expr("datum.pct < 0 ? 'right' : 'left'"),
+        dx=alt.expr("datum.pct < 0 ? -4 : 4"),
+        color=MUTED,
+    ).encode(text="change_text:N")
     windows = df.attrs.get("windows")
     subtitle = f"{subtitle} · {windows}" if subtitle and windows else subtitle or windows
-    rule = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color=MUTED).encode(x="x:Q")
     return size(
-        alt.layer(bars, rule, *ends).properties(title=title(text, subtitle)),
+        alt.layer(bars, ends).properties(title=title(text, subtitle)),
         height=max(140, 26 * len(data)),
     )
 

@@ -47,6 +47,8 @@ def change_text(row: Mapping) -> str:
     pct = row["change_pct"]
     if pd.isna(pct):
         return "–"
+    if pct >= 9:  # ten times or more: "+301-fold", not "+30,079%"
+        return f"+{pct + 1:,.0f}-fold"
     return (
         ch.amount(pct, "pct", signed=False)
         if pct == 0
