@@ -252,6 +252,7 @@ def _metric_label(metric: str) -> str:
 
 
 def _rule_message(row, spec, view, viewer, df, f, opts, outcome, decision, at, run) -> dict:
+    from reports.changes import driver_sentence
     from reports.deck import permalink
 
     words = {
@@ -261,12 +262,17 @@ def _rule_message(row, spec, view, viewer, df, f, opts, outcome, decision, at, r
         "test": "Test",
     }
     link = permalink(_base_url(run), view, f, opts, spec.params)
+    # A rule on a headline metric says what drove the change (week over week).
+    why = ""
+    if decision.event in ("fired", "reminder", "test"):
+        why = driver_sentence(viewer.scope, f, run.warehouse, spec.metric)
     return {
         "kind": "alert",
         "subject": f"[{words.get(decision.event, decision.event)}] {row['name']}",
         "headline": view.headline(df),
         "lines": [
             outcome.text,
+            *([why] if why else []),
             f"{view.name} · {context_line(f, opts)}",
             f"Data as of {opts.max_date:%d %b %Y} · evaluated for {at:%d %b %Y %H:%M} UTC",
         ],

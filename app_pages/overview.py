@@ -7,7 +7,7 @@ import streamlit as st
 from analytics.metrics import tiles
 from data_access.loaders.overview import load_overview_kpis
 from reports import overview as views
-from ui import drill, render
+from ui import changes, drill, render
 from ui.page import start_page
 from ui.view import show
 
@@ -35,7 +35,9 @@ render.tiles(
     columns=4,
 )
 
-trend, top_markets, top_labels = views.VIEWS
+what_changed, trend, top_markets, top_labels = views.VIEWS
+st.subheader("What changed")
+show(what_changed, ctx, above=lambda df, params: changes.render_block(ctx, df, params))
 show(trend, ctx)
 
 if not ctx.scope.money:

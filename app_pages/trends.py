@@ -38,7 +38,7 @@ render.tiles(
 
 # Grain and metric drive the trend and the comparison with the previous period.
 ctx = controls(ctx, (views.GRAIN, views.METRIC))
-main, vs_previous, weekly_anomalies, heatmap = views.VIEWS
+main, vs_previous, weekly_anomalies, heatmap, tree = views.VIEWS
 show(main, ctx)
 
 
@@ -68,4 +68,6 @@ st.subheader("Is this week's spike real? Anomalous weeks")
 show(weekly_anomalies, ctx, below=anomaly_drivers)
 show(vs_previous, ctx)
 show(heatmap, ctx)
+st.subheader("What changed, and why: the decomposition tree")
+show(tree, ctx)
 render_top_tracks(ctx)

@@ -229,6 +229,13 @@ def _chart_slide(prs, b: _Built, *, options, as_of: date, base_url: str, events)
     _text(caption, [f"{b.view.title} · {b.context}"], size=12, colour=MUTED)
 
     box = (Inches(0.5), Inches(1.75), Inches(SLIDE_W_IN - 1), Inches(4.35))
+    bullets = b.view.bullets(b.data) if b.view.bullets is not None else []
+    if bullets:  # the chart on the left, the view's sentences on the right
+        half = Inches((SLIDE_W_IN - 1.2) / 2)
+        text = slide.shapes.add_textbox(Inches(0.7) + half, box[1], half, box[3])
+        text.name = "Bullets"
+        _text(text, bullets, size=10)
+        box = (box[0], box[1], half, box[3])
     native = b.view.native_for(b.params)
     cats, series = views.native_data(native, b.data) if native else ([], [])
     if native and cats and series:

@@ -3,10 +3,36 @@
 from __future__ import annotations
 
 from analytics import format as fmt
+from charts import changes as cc
 from charts import overview as co
 from data_access.loaders import overview as lo
+from reports import changes as rc
 from reports import words as w
-from reports.view import MONEY_FORMAT, Drill, Native, View
+from reports.view import MONEY_FORMAT, PCT_FORMAT, Drill, Native, Param, View
+
+# The comparison of "What changed" (URL overview_vs).
+COMPARE = Param(
+    "overview_vs",
+    "Compare",
+    rc.COMPARISONS,
+    default="week",
+    widget="segmented",
+    help="week: the last 7 days of the period against the 7 before; period: the period "
+    "against the previous one of equal length; year: the period against the same weeks "
+    "52 weeks earlier.",
+    noun="comparison",
+)
+
+
+def changes_data(scope, f, url, p, *, link=None):
+    return rc.summary(scope, f, url, p["overview_vs"], link=link)
+
+
+def _changes_note(df, p) -> str:
+    text = f"{df.attrs.get('windows', '')}."
+    if df.attrs.get("incomplete"):
+        text += " The comparison window begins before the data does, so it is incomplete."
+    return text
 
 
 def _trend_data(scope, f, url, p):
@@ -65,7 +91,34 @@ def _top_view(by: str) -> View:
     )
 
 
+CHANGES = View(
+    id="overview.changes",
+    page="overview",
+    title="What changed",
+    data=changes_data,
+    figure=lambda df, ctx, p: cc.change_bars_chart(df, subtitle=ctx.subtitle),
+    headline=rc.headline,
+    metrics=(
+        "detected_streams",
+        "confirmed_streams",
+        "detected_share",
+        "confirmed_share",
+        "streams_removed",
+        "protected_eur",
+        "exposure_eur",
+        "cases_opened",
+        "sla_breach_rate",
+    ),
+    sources=("mart_daily_fraud", "mart_daily_enforcement", "fact_case"),
+    native=Native("bar", "label", series=(("change_pct", "Change"),), number_format=PCT_FORMAT),
+    params=(COMPARE,),
+    percent=("change_pct",),
+    note=_changes_note,
+    bullets=lambda df: list(df["sentence"]) if "sentence" in df else [],
+)
+
 VIEWS = (
+    CHANGES,
     View(
         id="overview.trend",
         page="overview",

@@ -7,14 +7,17 @@ from datetime import timedelta
 
 import pandas as pd
 
+from analytics import changes as ch
 from analytics import format as fmt
 from analytics.anomalies import DEFAULT_THRESHOLD, weekly_anomalies
 from analytics.metrics import METRICS
 from analytics.trends import add_shares, heatmap_frame, market_order, overlay_frame
+from charts import changes as cc
 from charts import trends as ct
 from charts.anomalies import anomaly_chart, anomaly_markers_layer
 from data_access.loaders import trends as lt
 from data_access.loaders.options import load_options
+from reports import changes as rc
 from reports import words as w
 from reports.view import COUNT_FORMAT, PCT_FORMAT, Drill, Native, Param, View
 
@@ -273,6 +276,85 @@ def _anomalies_headline(df):
     return w.anomalies(df, "detected streams")
 
 
+TREE_METRIC = Param(
+    "trends_tree_metric",
+    "Metric",
+    tuple(m.word for m in ch.HEADLINE),
+    widget="select",
+    money_choices=rc.MONEY_WORDS,
+    noun="tree metric",
+)
+TREE_VS = Param(
+    "trends_tree_vs",
+    "Compare",
+    rc.COMPARISONS,
+    default="week",
+    widget="select",
+    help="week: the last 7 days of the period against the 7 before; period: against the "
+    "previous period of equal length; year: against the same weeks 52 weeks earlier.",
+    noun="comparison",
+)
+TREE_DEFAULTS = ("market", "typology", "label")
+TREE_LEVELS = tuple(
+    Param(
+        f"trends_tree_{i}",
+        f"Level {i}: split by",
+        rc.LEVEL_CHOICES,
+        default=default,
+        widget="select",
+        noun=f"level {i} dimension",
+        help="Each level splits the largest driver of the level above by this dimension "
+        "(a dimension already used above, or none, ends the tree).",
+    )
+    for i, default in enumerate(TREE_DEFAULTS, start=1)
+)
+
+
+def _tree_metric(p) -> ch.ChangeMetric:
+    return ch.BY_WORD[p["trends_tree_metric"]]
+
+
+def _tree_data(scope, f, url, p):
+    metric = _tree_metric(p)
+    if metric.unit == "eur" and not scope.money:
+        metric = ch.HEADLINE[0]  # money metrics need the money right
+    return rc.tree(
+        scope,
+        f,
+        url,
+        metric=metric,
+        comparison=p["trends_tree_vs"],
+        levels=rc.tree_params_levels(p),
+    )
+
+
+def _tree_figure(df, ctx, p):
+    return cc.tree_chart(df, unit=_tree_metric(p).unit, subtitle=ctx.subtitle)
+
+
+def _tree_native(p) -> Native:
+    unit = _tree_metric(p).unit
+    fmt_ = {"pct": PCT_FORMAT, "eur": '"€"#,##0'}.get(unit, COUNT_FORMAT)
+    return Native("bar", "node", series=(("contribution", "Contribution"),), number_format=fmt_)
+
+
+TREE = View(
+    id="trends.change_tree",
+    page="trends",
+    title="Decomposition tree of the change",
+    data=_tree_data,
+    figure=_tree_figure,
+    headline=rc.tree_headline,
+    metrics=tuple(m.key for m in ch.HEADLINE),
+    sources=("mart_daily_fraud", "mart_daily_enforcement", "fact_case"),
+    native=_tree_native,
+    params=(TREE_METRIC, TREE_VS, *TREE_LEVELS),
+    note="Each level splits the change of its slice by a dimension; its largest driver "
+    "(drawn solid) is the filter of the next level. A member's contribution is its own "
+    "change; for shares and rates it is split into mix (its weight moved) and rate (its "
+    "own ratio moved) in the tooltip. Bars of a level add up to its change.",
+)
+
 VIEWS = (
     View(
         id="trends.main",
@@ -352,4 +434,5 @@ VIEWS = (
         note=f"The {HEATMAP_MARKETS} markets with most streams in the slice, largest first. "
         "Click a cell to filter to its market.",
     ),
+    TREE,
 )

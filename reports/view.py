@@ -128,6 +128,8 @@ class View:
     drill: Drill | Callable[[Mapping[str, str]], Drill | None] | None = None
     note: str | Callable[[pd.DataFrame, Mapping[str, str]], str] = ""  # caption under it
     plotly: bool = False  # the figure is a Plotly figure (Sankeys), else Altair
+    # Sentences a slide shows beside the chart (the "What changed" block's), from the frame.
+    bullets: Callable[[pd.DataFrame], list[str]] | None = None
 
     @property
     def name(self) -> str:

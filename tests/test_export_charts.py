@@ -97,6 +97,8 @@ def _weeks(n: int = 10) -> pd.Series:
 
 FACTORIES: dict[str, Callable] = {
     "overview.weekly_trend_chart": _view("overview.trend"),
+    "changes.change_bars_chart": _view("overview.changes"),
+    "changes.tree_chart": _view("trends.change_tree"),
     "overview.top_bar_chart": _view("overview.top_markets"),
     "trends.trend_chart": _view("trends.main"),
     "trends.overlay_chart": _view("trends.vs_previous"),

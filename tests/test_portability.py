@@ -118,6 +118,9 @@ EXTRA: dict[str, list[dict]] = {
     },
     "entities.label_tracks_query": [{"e": Entity("distributor", 1)}],
     "entities.search_query": [{"text": "marbra"}, {"text": "#12"}, {"text": HOSTILE}],
+    "changes.fraud_change_query": [{"comparison": c} for c in ("week", "period", "year")],
+    "changes.enforcement_change_query": [{"comparison": "period"}],
+    "changes.case_change_query": [{"comparison": "year"}],
 }
 _FILTER_PARAMS = {"f", "filters"}
 

@@ -38,21 +38,26 @@ def _keys(view: View) -> set[str]:
     return {p.key for p in view.params}
 
 
-def show(view: View, ctx: PageContext, *, below: Below | None = None) -> None:
-    """Draw ``view`` for this page's viewer and filters."""
+def show(
+    view: View, ctx: PageContext, *, below: Below | None = None, above: Below | None = None
+) -> None:
+    """Draw ``view`` for this page's viewer and filters (``above`` / ``below``: the page's
+    own pieces between the headline and the chart / under the chart)."""
     if view.needs_money and not ctx.scope.money:
         return  # a money chart for a viewer without the money right: not even a frame
-    _fragment(view.id, ctx, below)
+    _fragment(view.id, ctx, below, above)
 
 
 @st.fragment
-def _fragment(view_id: str, ctx: PageContext, below: Below | None) -> None:
+def _fragment(view_id: str, ctx: PageContext, below: Below | None, above: Below | None) -> None:
     if st.session_state.pop(_RERUN, False):
         st.rerun()  # a click narrowed the global filters: the whole page must follow
     view = reports.get(view_id)
     params = own_params(view, ctx)
     df = render.load(reports.frame, view, ctx.scope, ctx.filters, None, params)
     st.markdown(f"**{render.plain(view.headline(df))}**")
+    if above is not None:
+        above(df, params)
     if reports.is_empty(df):
         render.no_data(None)
         return

@@ -62,7 +62,7 @@ def test_default_view(monkeypatch, duck_url):
     )
     # Each chart and the tracks table can leave the app (an Export menu each).
     menus = [p.proto.popover.label for p in at.get("popover")]
-    assert menus.count("Export") == 5  # four charts + the tracks table
+    assert menus.count("Export") == 6  # five charts + the tracks table
     assert menus.count("Add a note") == 4  # under each time chart
 
 
