@@ -33,6 +33,7 @@ PAGE_SLUGS = (
     "enforcement",
     "cases",
     "exposure",
+    "policy",
     "deck",
     "health",
     "audit",

@@ -20,6 +20,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("enforcement", "Enforcement", "gavel", "enforcement"),
     PageInfo("cases", "Cases & escalations", "assignment_late", "cases"),
     PageInfo("exposure", "Exposure", "query_stats", "exposure"),
+    PageInfo("policy", "Policy lab", "science", "policy"),
     PageInfo("deck", "Deck builder", "slideshow", "deck"),
     PageInfo("health", "Data health", "health_and_safety", "health"),
     PageInfo("audit", "Audit", "policy", "audit"),

@@ -97,7 +97,7 @@ def test_identity_is_case_insensitive():
         ("ana.analyst@example.com", tuple(p for p in access.PAGE_SLUGS if p != "audit"), 1, 1),
         (
             "fin.controller@example.com",
-            ("overview", "trends", "enforcement", "cases", "exposure", "deck", "alerts"),
+            ("overview", "trends", "enforcement", "cases", "exposure", "policy", "deck", "alerts"),
             True,
             True,
         ),

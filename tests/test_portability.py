@@ -26,7 +26,7 @@ from data_access import marts
 from data_access import schema as s
 from data_access.demo import reference as ref
 from data_access.filters import Filters
-from data_access.queries import health
+from data_access.queries import health, policy
 from data_access.scope import FULL, Scope
 
 HOSTILE = "x'); DROP TABLE dim_label; --"
@@ -68,6 +68,10 @@ FILTERS = {"default": DEFAULT, "narrow": NARROW}
 
 # Extra keyword arguments per builder: each dict is one call (every allow-listed choice
 # that changes the SQL's shape). Builders taking only (filters, scope) need no entry.
+_POLICIES = (
+    policy.CURRENT,
+    policy.Policy(fee_threshold=0.8, fee_eur=15, auto=(("model", 0.95),), ignore=(("rule", 0.5),)),
+)
 EXTRA: dict[str, list[dict]] = {
     "overview.top_exposure_query": [{"by": b} for b in ("market", "label", "distributor")],
     "trends.trend_query": [
@@ -97,6 +101,10 @@ EXTRA: dict[str, list[dict]] = {
         {"labels": (), "distributors": ("Distributor One",)},
     ],
     "health.table_stats_query": [{"name": n} for n in health.TABLES],
+    "policy.policy_replay_query": [{"policies": _POLICIES}],
+    "policy.policy_affected_query": [
+        {"policies": _POLICIES, "by": b} for b in ("label", "distributor")
+    ],
 }
 _FILTER_PARAMS = {"f", "filters"}
 

@@ -19,6 +19,13 @@ PAGES = {
     "enforcement": {"enforcement_by": "distributor"},
     "cases": {},
     "exposure": {"exposure_z": "3.0"},
+    "policy": {
+        "policy_n": "2",
+        "policy_2_fee": "70",
+        "policy_2_model_auto": "0.95",
+        "policy_sweep": "min_streams",
+        "policy_affected_by": "distributor",
+    },
 }
 
 
