@@ -44,8 +44,10 @@ for i, params in views.CANDIDATE_PARAMS.items():
     if i <= n:
         with cols[i]:
             st.markdown(f"**Candidate {i}**")
-            for p in params:
-                values[p.key] = widgets.param_widget(p, scope, where=cols[i])
+            # Two settings a row (fee and amount, the two minimums, each kind's cut-offs).
+            for pair in (params[j : j + 2] for j in range(0, len(params), 2)):
+                for p, cell in zip(pair, st.columns(2), strict=False):
+                    values[p.key] = widgets.param_widget(p, scope, where=cell)
     else:
         values.update({p.key: p.initial for p in params})
 ctx = ctx.with_params(values)

@@ -28,7 +28,7 @@ def compare_chart(
     data = df.melt(id_vars=["policy"], value_vars=cols, var_name="measure", value_name="value")
     data["measure"] = data["measure"].map(measures)
     order = list(df["policy"])
-    axis = money_axis(title=None) if money else count_axis(title=None)
+    axis = money_axis(title=None, tickCount=5) if money else count_axis(title=None, tickCount=5)
     bars = (
         alt.Chart(data)
         .mark_bar()
@@ -70,10 +70,17 @@ def frontier_chart(
     data = df.assign(
         point=df["current"].map({True: "Current policy", False: "Swept value"}),
         honest=df[honest],
+        # Labels above and below the points by turns: neighbours of a sweep sit close.
+        above=[i % 2 == 0 for i in range(len(df))],
     )
     base = alt.Chart(data).encode(
         x=alt.X("honest:Q", title="Honest tracks hit", axis=count_axis()),
-        y=alt.Y("protected_total_eur:Q", title="EUR protected", axis=money_axis()),
+        y=alt.Y(
+            "protected_total_eur:Q",
+            title="EUR protected",
+            axis=money_axis(),
+            scale=alt.Scale(zero=False),
+        ),
     )
     line = base.mark_line(point=False, opacity=0.6).encode(order="value:Q")
     points = base.mark_point(filled=True, size=90).encode(
@@ -88,8 +95,10 @@ def frontier_chart(
             alt.Tooltip("tracks_fined:Q", title="Tracks fined", format=",.0f"),
         ],
     )
-    labels = base.mark_text(align="left", dx=7, dy=-7, fontSize=11).encode(text="label:N")
-    return size(alt.layer(line, points, labels).properties(title=title(text, subtitle)))
+    above = base.transform_filter("datum.above").mark_text(dy=-12, fontSize=11)
+    below = base.transform_filter("!datum.above").mark_text(dy=14, fontSize=11)
+    labels = [layer.encode(text="label:N") for layer in (above, below)]
+    return size(alt.layer(line, points, *labels).properties(title=title(text, subtitle)))
 
 
 def affected_chart(df: pd.DataFrame, *, by: str, subtitle: str | None = None) -> alt.Chart:

@@ -26,7 +26,7 @@ _DEFAULTS = {1: {"fee": "80", "amount": "15"}}  # the issue's first question: 80
 def _candidate_params(i: int) -> tuple[Param, ...]:
     d = _DEFAULTS.get(i, {})
 
-    def param(name, label, choices, default, help_=""):
+    def param(name, label, choices, default, help_="", noun=""):
         return Param(
             f"policy_{i}_{name}",
             label,
@@ -34,13 +34,13 @@ def _candidate_params(i: int) -> tuple[Param, ...]:
             default=d.get(name, default),
             shared=True,
             help=help_,
-            noun=f"candidate {i} {label.lower()}",
+            noun=f"candidate {i} {noun or label.lower()}",
         )
 
     out = [
         param(
             "fee",
-            "Fee threshold (%)",
+            "Fee above (%)",
             ("50", "60", "70", "75", "80", "85", "90", "95", "99"),
             "90",
             "Fine a track-month when more than this share of the streams a detection flagged "
@@ -49,7 +49,7 @@ def _candidate_params(i: int) -> tuple[Param, ...]:
         param("amount", "Fee (EUR)", ("0", "5", "10", "15", "20", "25", "30", "45"), "10"),
         param(
             "min_streams",
-            "Min streams / 12 months",
+            "Min streams/12 mo",
             ("0", "250", "500", "1000", "2000", "5000"),
             "1000",
             "Tracks with fewer streams over the 12 months ending with a royalty month earn "
@@ -57,7 +57,7 @@ def _candidate_params(i: int) -> tuple[Param, ...]:
         ),
         param(
             "noise_s",
-            "Min noise duration (s)",
+            "Noise min (s)",
             ("0", "30", "60", "90", "120", "180"),
             "120",
             "Noise tracks shorter than this earn nothing.",
@@ -67,22 +67,22 @@ def _candidate_params(i: int) -> tuple[Param, ...]:
         out += [
             param(
                 f"{kind}_auto",
-                f"{kind.capitalize()}s: auto-enforce at score ≥",
+                f"{kind.capitalize()}s: auto ≥",
                 ("off", "0.99", "0.98", "0.95", "0.9", "0.85", "0.8"),
                 "off",
                 f"Detections by {kind}s scoring at least this are enforced without review.",
+                f"{kind}s' auto-enforce cut-off",
             ),
             param(
                 f"{kind}_ignore",
-                f"{kind.capitalize()}s: ignore below score",
+                f"{kind.capitalize()}s: ignore <",
                 ("0", "0.3", "0.4", "0.5", "0.6", "0.7"),
                 "0",
                 f"Detections by {kind}s scoring less are neither reviewed nor enforced.",
+                f"{kind}s' ignore cut-off",
             ),
         ]
-    out.append(
-        param("withhold", "Royalties withheld (%)", ("0", "25", "50", "70", "85", "100"), "70")
-    )
+    out.append(param("withhold", "Withheld (%)", ("0", "25", "50", "70", "85", "100"), "70"))
     return tuple(out)
 
 
