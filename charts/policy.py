@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 
 from charts.common import count_axis, empty_chart, money_axis, size, title
-from charts.theme import colour_scale
+from charts.theme import MUTED, colour_scale
 
 POLICY_ROW_PX = 18
 
@@ -74,7 +74,7 @@ def frontier_chart(
         above=[i % 2 == 0 for i in range(len(df))],
     )
     base = alt.Chart(data).encode(
-        x=alt.X("honest:Q", title="Honest tracks hit", axis=count_axis()),
+        x=alt.X("honest:Q", title="Honest tracks hit", axis=count_axis(tickCount=6)),
         y=alt.Y(
             "protected_total_eur:Q",
             title="EUR protected",
@@ -95,8 +95,9 @@ def frontier_chart(
             alt.Tooltip("tracks_fined:Q", title="Tracks fined", format=",.0f"),
         ],
     )
-    above = base.transform_filter("datum.above").mark_text(dy=-12, fontSize=11)
-    below = base.transform_filter("!datum.above").mark_text(dy=14, fontSize=11)
+    # A mid grey reads on the light and the dark theme (marks get no theme text colour).
+    above = base.transform_filter("datum.above").mark_text(dy=-12, fontSize=11, color=MUTED)
+    below = base.transform_filter("!datum.above").mark_text(dy=14, fontSize=11, color=MUTED)
     labels = [layer.encode(text="label:N") for layer in (above, below)]
     return size(alt.layer(line, points, *labels).properties(title=title(text, subtitle)))
 
@@ -118,7 +119,7 @@ def affected_chart(df: pd.DataFrame, *, by: str, subtitle: str | None = None) ->
         .encode(
             y=alt.Y(f"{by}:N", sort=members, title=None),
             yOffset=alt.YOffset("policy_name:N", sort=order),
-            x=alt.X("tracks_fined:Q", title="Tracks fined", axis=count_axis()),
+            x=alt.X("tracks_fined:Q", title="Tracks fined", axis=count_axis(tickCount=6)),
             color=alt.Color("policy_name:N", title=None, scale=colour_scale(order), sort=order),
             tooltip=[
                 alt.Tooltip(f"{by}:N", title=by.capitalize()),

@@ -104,7 +104,15 @@ SWEEP_NAMES = {
     "model_auto": "models' auto-enforce cut-off",
     "rule_ignore": "rules' ignore cut-off",
 }
-SWEEP = Param("policy_sweep", "Sweep", tuple(SWEEP_VALUES), noun="parameter to sweep")
+# The sweep's choices as people say them (the URL keeps these words): -> parameter.
+SWEEP_CHOICES = {
+    "fee threshold": "fee_threshold",
+    "fee amount": "fee_eur",
+    "minimum streams": "min_streams",
+    "models auto-enforce": "model_auto",
+    "rules ignore": "rule_ignore",
+}
+SWEEP = Param("policy_sweep", "Sweep", tuple(SWEEP_CHOICES), noun="parameter to sweep")
 AFFECTED_BY = Param("policy_affected_by", "Most affected", ("label", "distributor"), widget="radio")
 SHARED = (CANDIDATES_N, *(p for ps in CANDIDATE_PARAMS.values() for p in ps))
 
@@ -203,7 +211,7 @@ def _honest_note(df, params) -> str:
 
 
 def _frontier_data(scope, f, url, params):
-    parameter = params["policy_sweep"]
+    parameter = SWEEP_CHOICES[params["policy_sweep"]]
     values = SWEEP_VALUES[parameter]
     df = lp.load_policy_frontier(scope, f, CURRENT, parameter, values, url=url)
     if "protected_total_eur" not in df:
@@ -338,7 +346,10 @@ VIEWS = (
         title="Frontier: EUR protected against honest tracks hit",
         data=_frontier_data,
         figure=lambda df, ctx, p: cp.frontier_chart(
-            df, parameter=SWEEP_NAMES[p["policy_sweep"]], subtitle=ctx.subtitle, honest="honest"
+            df,
+            parameter=SWEEP_NAMES[SWEEP_CHOICES[p["policy_sweep"]]],
+            subtitle=ctx.subtitle,
+            honest="honest",
         ),
         headline=_frontier_headline,
         metrics=("protected_total_eur", "honest_hit", "honest_estimated"),

@@ -23,7 +23,7 @@ PAGES = {
         "policy_n": "2",
         "policy_2_fee": "70",
         "policy_2_model_auto": "0.95",
-        "policy_sweep": "min_streams",
+        "policy_sweep": "minimum streams",
         "policy_affected_by": "distributor",
     },
 }
