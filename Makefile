@@ -57,6 +57,7 @@ test: venv system-deps lint
 bench: venv
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.browser
+	$(BIN)/python -m bench.policy
 
 clean:
 	rm -rf $(VENV)

@@ -577,3 +577,12 @@ def tiles(periods: pd.DataFrame, keys: list[str], *, compare: bool = True) -> li
         prev = d.loc["previous", key] if compare and "previous" in d.index else float("nan")
         out.append(Tile(METRICS[key], float(cur), float(prev)))
     return out
+
+
+def _register_policy_metrics() -> None:
+    from analytics.policy import POLICY_METRICS
+
+    METRICS.update({m.key: m for m in POLICY_METRICS if m.key not in METRICS})
+
+
+_register_policy_metrics()

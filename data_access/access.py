@@ -34,6 +34,7 @@ PAGE_SLUGS = (
     "cases",
     "exposure",
     "ops",
+    "policy",
     "deck",
     "health",
     "audit",

@@ -13,6 +13,7 @@ import argparse
 import sys
 
 from sqlalchemy import (
+    ColumnElement,
     Engine,
     Index,
     Insert,
@@ -315,6 +316,148 @@ def detection_latency_select() -> Select:
     )
 
 
+def _kind(detector) -> ColumnElement:
+    """A detector's kind as the mart's column prefix (s.DETECTOR_KINDS); NULL: none."""
+    return case(
+        (detector.c.kind.in_(("rule", "model")), detector.c.kind),
+        (detector.c.detector_id.is_not(None), "other"),
+    )
+
+
+def track_month_select() -> Select:
+    """Per track and royalty month (all markets): streams and royalties, the flagged part by
+    detector kind, the month's detections by kind (highest score, decided reviews, review
+    hours; dated by the activity they flagged, like the royalty period of their actions) and
+    the track's streams over the 12 months ending with that month.
+
+    Portable SQL: monthly sums per track densified over every month of the data and every
+    track of the catalogue, so a ROWS window of 12 months counts silent months."""
+    f, t, lab, m = s.fact_streams_daily, s.dim_track, s.dim_label, s.dim_market
+    dd = s.dim_detector
+    rate = m.c.payout_per_1k_streams_eur / 1000.0
+    month = trunc_date("month", f.c.date_key)
+    kind = _kind(dd)
+    per_kind = []
+    for k in s.DETECTOR_KINDS:
+        on = kind == k
+        per_kind += [
+            sum_if(on, f.c.streams).label(f"{k}_streams"),
+            sum_if(on, f.c.flagged_streams).label(f"{k}_flagged"),
+            sum_if(on, f.c.confirmed_streams).label(f"{k}_confirmed"),
+            sum_if(on, f.c.royalty_eur).label(f"{k}_royalty_eur"),
+            sum_if(on, f.c.flagged_streams * rate).label(f"{k}_flagged_royalty_eur"),
+            sum_if(on, f.c.confirmed_streams * rate).label(f"{k}_confirmed_royalty_eur"),
+        ]
+    streams = (
+        select(
+            month.label("month"),
+            f.c.track_id,
+            func.sum(f.c.streams).label("streams"),
+            func.sum(f.c.true_artificial_streams).label("artificial"),
+            func.sum(f.c.royalty_eur).label("royalty_eur"),
+            func.sum(f.c.true_artificial_streams * rate).label("artificial_royalty_eur"),
+            *per_kind,
+        )
+        .select_from(
+            f.join(m, m.c.market_id == f.c.market_id).outerjoin(
+                dd, dd.c.detector_id == f.c.detector_id
+            )
+        )
+        .group_by(month, f.c.track_id)
+        .subquery("streams")
+    )
+    d, r = s.fact_detection, s.fact_review
+    dmonth = trunc_date("month", d.c.activity_started_at)
+    decided = r.c.outcome != "pending"
+    dkind = _kind(dd)
+    det_cols = []
+    for k in s.DETECTOR_KINDS:
+        on = dkind == k
+        det_cols += [
+            sum_if(on).label(f"{k}_detections"),
+            sum_if(and_(on, decided)).label(f"{k}_reviews"),
+            sum_if(
+                and_(on, decided), func.coalesce(hours_between(r.c.started_at, r.c.decided_at), 0)
+            ).label(f"{k}_review_hours"),
+            func.max(case((on, d.c.score))).label(f"{k}_score_max"),
+        ]
+    dets = (
+        select(dmonth.label("month"), d.c.track_id, *det_cols)
+        .select_from(
+            d.join(r, r.c.detection_id == d.c.detection_id).join(
+                dd, dd.c.detector_id == d.c.detector_id
+            )
+        )
+        .group_by(dmonth, d.c.track_id)
+        .subquery("dets")
+    )
+    dt = s.dim_date
+    first = select(func.min(f.c.date_key)).scalar_subquery()
+    last = select(func.max(f.c.date_key)).scalar_subquery()
+    months = (
+        select(dt.c.month_start.label("month"))
+        .where(dt.c.date_key.between(first, last))
+        .group_by(dt.c.month_start)
+        .subquery("months")
+    )
+    dense = (
+        select(months.c.month, t.c.track_id, func.coalesce(streams.c.streams, 0).label("n"))
+        .select_from(
+            months.join(t, true()).outerjoin(
+                streams,
+                and_(streams.c.month == months.c.month, streams.c.track_id == t.c.track_id),
+            )
+        )
+        .subquery("dense")
+    )
+    rolling = (
+        select(
+            dense.c.month,
+            dense.c.track_id,
+            func.sum(dense.c.n)
+            .over(partition_by=dense.c.track_id, order_by=dense.c.month, rows=(-11, 0))
+            .label("n12"),
+        )
+        .where(true())
+        .subquery("rolling")
+    )
+    measure = {c.name: c for c in streams.c}
+    cols = []
+    for k in s.DETECTOR_KINDS:
+        for name, _typ in s.TRACK_MONTH_KIND_MEASURES:
+            col = f"{k}_{name}"
+            if col in measure:
+                cols.append(measure[col])
+            elif name == "score_max":
+                cols.append(dets.c[col])
+            else:
+                cols.append(func.coalesce(dets.c[col], 0))
+    return select(
+        streams.c.month,
+        streams.c.track_id,
+        t.c.label_id,
+        lab.c.distributor_id,
+        t.c.is_noise,
+        t.c.duration_s,
+        streams.c.streams,
+        rolling.c.n12,
+        streams.c.artificial,
+        streams.c.royalty_eur,
+        streams.c.artificial_royalty_eur,
+        *cols,
+    ).select_from(
+        streams.join(t, t.c.track_id == streams.c.track_id)
+        .join(lab, lab.c.label_id == t.c.label_id)
+        .join(
+            rolling,
+            and_(rolling.c.month == streams.c.month, rolling.c.track_id == streams.c.track_id),
+        )
+        .outerjoin(
+            dets, and_(dets.c.month == streams.c.month, dets.c.track_id == streams.c.track_id)
+        )
+    )
+
+
 BUILDERS = {
     s.mart_daily_fraud: daily_fraud_select,
     s.mart_daily_detection: daily_detection_select,
@@ -327,6 +470,7 @@ BUILDERS = {
     s.mart_track_13w: track_13w_select,
     s.mart_appeal: appeal_select,
     s.mart_detection_latency: detection_latency_select,
+    s.mart_track_month: track_month_select,
 }
 
 

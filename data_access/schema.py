@@ -464,6 +464,46 @@ mart_detection_latency = Table(
     Column("hours_to_validate", Double, comment="queued to decided; NULL while pending"),
 )
 
+# One row per track and royalty month (all markets), what the Policy lab replays a policy
+# on: the month's streams and royalties, the part a detection flagged (by the kind of
+# detector the rows are attributed to), the detections of the track that month (their
+# highest score, decided reviews and review hours) and the track's streams over the 12
+# months ending with this one. Catalogue keys are denormalised (no join at query time).
+# ``<kind>_<measure>``: one column per detector kind (DETECTOR_KINDS).
+DETECTOR_KINDS = ("rule", "model", "other")  # other: partner reports and manual tips
+TRACK_MONTH_KIND_MEASURES = (
+    ("streams", BigInteger),  # streams of the rows a detector of this kind flagged
+    ("flagged", BigInteger),
+    ("confirmed", BigInteger),
+    ("royalty_eur", MONEY),
+    ("flagged_royalty_eur", MONEY),
+    ("confirmed_royalty_eur", MONEY),
+    ("detections", Integer),
+    ("reviews", Integer),  # decided reviews
+    ("review_hours", Double),  # started -> decided, over the decided reviews
+    ("score_max", Double),  # NULL: no detection of this kind in the month
+)
+mart_track_month = Table(
+    "mart_track_month",
+    metadata,
+    Column("date_key", Date, nullable=False, comment="first day of the royalty month"),
+    Column("track_id", Integer, nullable=False),
+    Column("label_id", Integer, nullable=False),
+    Column("distributor_id", Integer, nullable=False),
+    Column("is_noise", Boolean, nullable=False),
+    Column("duration_s", SmallInteger, nullable=False),
+    Column("streams", BigInteger, nullable=False),
+    Column("streams_12m", BigInteger, nullable=False, comment="the 12 months ending with this"),
+    Column("true_artificial_streams", BigInteger, nullable=False),
+    Column("royalty_eur", MONEY, nullable=False),
+    Column("artificial_royalty_eur", MONEY, nullable=False, comment="estimated artificial x rate"),
+    *(
+        Column(f"{k}_{m}", typ, nullable=m == "score_max")
+        for k in DETECTOR_KINDS
+        for m, typ in TRACK_MONTH_KIND_MEASURES
+    ),
+)
+
 DIMENSIONS = (
     dim_date,
     dim_market,
@@ -495,6 +535,7 @@ MARTS = (
     mart_track_13w,
     mart_appeal,
     mart_detection_latency,
+    mart_track_month,
 )
 # Built from mart_daily_fraud (the weekly one from the daily label rollup).
 ROLLUPS = (mart_daily_market_fraud, mart_daily_label_fraud, mart_weekly_label_fraud)

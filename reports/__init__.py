@@ -9,7 +9,7 @@ allow-list. To add a chart: declare a ``View`` in its page's module, add it to t
 from __future__ import annotations
 
 from data_access.scope import Scope
-from reports import cases, enforcement, entities, exposure, funnel, ops, overview, trends
+from reports import cases, enforcement, entities, exposure, funnel, ops, overview, policy, trends
 from reports.view import (
     COUNT_FORMAT,
     MONEY_FORMAT,
@@ -30,7 +30,7 @@ from reports.view import (
 )
 
 _REGISTRY = Registry()
-for _module in (overview, trends, funnel, enforcement, cases, exposure, ops):
+for _module in (overview, trends, funnel, enforcement, cases, exposure, ops, policy):
     _REGISTRY.add(*_module.VIEWS)
 REGISTRY = dict(_REGISTRY.views)  # the pages' views: the deck's list, the URL allow-list
 # The entity pages' views take an entity's key (reports/entities.py): found by id (pages,

@@ -22,6 +22,7 @@ PAGES: tuple[PageInfo, ...] = (
     PageInfo("cases", "Cases & escalations", "assignment_late", "cases"),
     PageInfo("exposure", "Exposure", "query_stats", "exposure"),
     PageInfo("ops", "Operations plan", "groups", "ops"),
+    PageInfo("policy", "Policy lab", "science", "policy"),
     PageInfo("deck", "Deck builder", "slideshow", "deck"),
     PageInfo("health", "Data health", "health_and_safety", "health"),
     PageInfo("audit", "Audit", "policy", "audit"),

@@ -26,7 +26,7 @@ from data_access import marts
 from data_access import schema as s
 from data_access.demo import reference as ref
 from data_access.filters import Filters
-from data_access.queries import health
+from data_access.queries import health, policy
 from data_access.queries.entities import Entity
 from data_access.scope import FULL, Scope
 
@@ -69,6 +69,10 @@ FILTERS = {"default": DEFAULT, "narrow": NARROW}
 
 # Extra keyword arguments per builder: each dict is one call (every allow-listed choice
 # that changes the SQL's shape). Builders taking only (filters, scope) need no entry.
+_POLICIES = (
+    policy.CURRENT,
+    policy.Policy(fee_threshold=0.8, fee_eur=15, auto=(("model", 0.95),), ignore=(("rule", 0.5),)),
+)
 EXTRA: dict[str, list[dict]] = {
     "overview.top_exposure_query": [{"by": b} for b in ("market", "label", "distributor")],
     "trends.trend_query": [
@@ -121,6 +125,10 @@ EXTRA: dict[str, list[dict]] = {
     "changes.fraud_change_query": [{"comparison": c} for c in ("week", "period", "year")],
     "changes.enforcement_change_query": [{"comparison": "period"}],
     "changes.case_change_query": [{"comparison": "year"}],
+    "policy.policy_replay_query": [{"policies": _POLICIES}],
+    "policy.policy_affected_query": [
+        {"policies": _POLICIES, "by": b} for b in ("label", "distributor")
+    ],
 }
 _FILTER_PARAMS = {"f", "filters"}
 

@@ -104,12 +104,6 @@ def generate(
             "royalty_eur": per_det(rows.streams * rate),
         }
     )
-    track_label = tracks["label_id"].to_numpy() - 1
-    enf = ops.enforcement(rng, det, rev, agg, labels, markets, track_label)
-    app = ops.appeals(rng, enf, det)
-    case, events = ops.cases(rng, det, agg["flagged_eur"].to_numpy(), camp, labels)
-    say("enforcement, appeals, cases")
-
     # --- fact_streams_daily ---------------------------------------------------------------
     typo_attr = np.full(len(rows), 0, dtype=np.int16)
     det_attr = np.full(len(rows), 0, dtype=np.int16)
@@ -142,6 +136,20 @@ def generate(
         key,
         sums=["streams", "listeners", "flagged", "confirmed", "true_art"],
     )
+    # The fee rule reads the stored rows (after merging): per track and royalty month, the
+    # confirmed share of the streams a detection flagged (data_access.queries.policy).
+    month = (np.datetime64(dims.ref.START, "D") + cols["day"].astype("timedelta64[D]")).astype(
+        "datetime64[M]"
+    )
+    fee_share = ops.track_month_share(cols["track"], month, cols["det_attr"] > 0, cols)
+    track_label = tracks["label_id"].to_numpy() - 1
+    enf = ops.enforcement(
+        rng, det, rev, agg, labels, markets, track_label, fee=(rows, row_det, fee_share)
+    )
+    app = ops.appeals(rng, enf, det)
+    case, events = ops.cases(rng, det, agg["flagged_eur"].to_numpy(), camp, labels)
+    say("enforcement, appeals, cases")
+
     day0 = np.datetime64(dims.ref.START, "D")
     payout = markets["payout_per_1k_streams_eur"].to_numpy()[cols["market"]]
     tables["fact_streams_daily"] = pd.DataFrame(
@@ -211,6 +219,9 @@ def generate(
     enf_track = det["track"].to_numpy()[enf_det]
     activity = det["activity_start"].to_numpy()[enf_det]
     period = (day0 + np.floor(activity).astype("timedelta64[D]")).astype("datetime64[M]")
+    # A fee is for the royalty month it fines.
+    fee_period = enf["period"].to_numpy().astype("datetime64[D]")
+    period = np.where(np.isnat(fee_period), period.astype("datetime64[D]"), fee_period)
     reversed_ = np.zeros(len(enf), dtype=bool)
     reversed_at = np.full(len(enf), np.nan)
     over = app["outcome"].to_numpy() == "overturned"

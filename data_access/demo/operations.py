@@ -201,10 +201,13 @@ def enforcement(
     labels: pd.DataFrame,
     markets: pd.DataFrame,
     track_label: np.ndarray,
+    *,
+    fee: tuple[Rows, np.ndarray, pd.DataFrame],
 ) -> pd.DataFrame:
     """Actions for each confirmed detection (DOMAIN.md: removal always, withholding ~70%,
-    EUR 10 per-track fee where >90% of the track's streams are artificial, takedowns,
-    suspensions, warnings for first-time offenders)."""
+    takedowns, suspensions, warnings for first-time offenders), and the EUR 10 per-track fee
+    for each royalty month in which more than 90% of a track's detected streams were
+    confirmed artificial (``fee``: the rows, their detections and ``track_month_share``)."""
     end = float(all_days())
     conf = np.flatnonzero(rev["outcome"].to_numpy() == "confirmed")
     applied = rev["decided"].to_numpy()[conf] + rng.uniform(1, 72, len(conf)) * _HOURS
@@ -212,7 +215,6 @@ def enforcement(
     conf, applied = conf[ok], applied[ok]
     typo = det["typology"].to_numpy()[conf]
     codes = np.array(_TYPO)[typo]
-    share = agg["confirmed"].to_numpy()[conf] / np.maximum(1, agg["streams"].to_numpy()[conf])
     label = track_label[det["track"].to_numpy()[conf]]
     parts = []
 
@@ -237,12 +239,7 @@ def enforcement(
         agg["confirmed"].to_numpy()[conf],
     )
     add(rng.random(len(conf)) < 0.7, "royalty_withholding", agg["royalty_eur"].to_numpy()[conf], 0)
-    fee = (applied >= day_index(ref.FEE_START)) & (share > 0.9)
-    month = (np.datetime64(ref.START, "D") + np.floor(applied).astype("timedelta64[D]")).astype(
-        "datetime64[M]"
-    )
-    first_fee = ~pd.DataFrame({"t": det["track"].to_numpy()[conf], "m": month}).duplicated()
-    add(fee & first_fee.to_numpy(), "per_track_fee", np.full(len(conf), 10.0), 0)
+    fees = _fees(conf, applied, *fee)
     take_p = np.where(np.isin(codes, ["ai_dilution", "noise_loops"]), 0.4, 0.12)
     add(rng.random(len(conf)) < take_p, "takedown", 0.0, 0)
     susp = np.isin(codes, ["bot_farm", "click_farm", "account_takeover", "playlist_stuffing"])
@@ -254,6 +251,7 @@ def enforcement(
     offender = labels["offender"].to_numpy()[label]
     add(first_for_label & ~offender, "warning", 0.0, 0)
 
+    parts.append(fees)
     enf = pd.concat(parts, ignore_index=True).sort_values(["applied", "det", "type"])
     enf = enf.reset_index(drop=True)
     mk = det["market"].to_numpy()[enf["det"].to_numpy()]
@@ -267,6 +265,60 @@ def enforcement(
     paid = (rng.random(len(enf)) < 0.78) & (enf["applied"].to_numpy() < end - 30)
     enf["recovered_eur"] = np.where(is_fee & paid, enf["amount_eur"], 0.0)
     return enf
+
+
+def track_month_share(
+    track: np.ndarray, month: np.ndarray, detected: np.ndarray, cols: dict
+) -> pd.DataFrame:
+    """Per track and royalty month, over the stored rows a detection flagged: the confirmed
+    share of their streams (the per-track fee's test)."""
+    rows = pd.DataFrame(
+        {
+            "track": track[detected],
+            "month": month[detected],
+            "streams": cols["streams"][detected],
+            "confirmed": cols["confirmed"][detected],
+        }
+    )
+    g = rows.groupby(["track", "month"], sort=True)[["streams", "confirmed"]].sum()
+    g["share"] = g["confirmed"] / g["streams"].clip(lower=1)
+    return g.reset_index()
+
+
+def _fees(
+    conf: np.ndarray, applied: np.ndarray, rows: Rows, row_det: np.ndarray, share: pd.DataFrame
+) -> pd.DataFrame:
+    """One EUR 10 fee per track and royalty month (from the fee start) whose confirmed share
+    is above 90%, charged with that month's first actioned confirmed detection of the track,
+    not before the month begins."""
+    start = np.datetime64(ref.START, "D")
+    fined = share[(share["share"] > 0.9) & (share["month"] >= np.datetime64(ref.FEE_START, "M"))]
+    when = np.full(max(row_det.max(initial=-1), conf.max(initial=-1)) + 1, np.nan)
+    when[conf] = applied
+    has = row_det >= 0
+    cand = pd.DataFrame(
+        {
+            "det": row_det[has],
+            "track": rows.track[has],
+            "month": (start + rows.day[has].astype("timedelta64[D]")).astype("datetime64[M]"),
+            "applied": when[row_det[has]],
+        }
+    ).dropna(subset=["applied"])
+    cand = cand.merge(fined[["track", "month"]], on=["track", "month"])
+    first = cand.sort_values(["applied", "det"]).drop_duplicates(["track", "month"])
+    first = first.sort_values(["track", "month"])
+    month_day = (first["month"].to_numpy().astype("datetime64[D]") - start).astype(float)
+    fee_type = _ENF.index("per_track_fee")
+    return pd.DataFrame(
+        {
+            "det": first["det"].to_numpy(),
+            "type": fee_type,
+            "applied": np.maximum(first["applied"].to_numpy(), month_day) + fee_type * 0.01,
+            "amount_eur": 10.0,
+            "streams_removed": 0,
+            "period": first["month"].to_numpy().astype("datetime64[D]"),
+        }
+    )
 
 
 def appeals(rng: np.random.Generator, enf: pd.DataFrame, det: pd.DataFrame) -> pd.DataFrame:

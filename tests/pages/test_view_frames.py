@@ -20,6 +20,13 @@ PAGES = {
     "cases": {},
     "exposure": {"exposure_z": "3.0"},
     "ops": {"ops_by": "typology", "ops_sla_h": "48", "ops_headcount": "-5", "ops_extra": "100"},
+    "policy": {
+        "policy_n": "2",
+        "policy_2_fee": "70",
+        "policy_2_model_auto": "0.95",
+        "policy_sweep": "minimum streams",
+        "policy_affected_by": "distributor",
+    },
 }
 
 
