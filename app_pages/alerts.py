@@ -38,6 +38,12 @@ views = [
     if viewer.may_open(v.page) and (scope.money or not v.needs_money)
 ]
 by_name = {v.name: v for v in views}
+# A new rule starts on the morning trend (a weekly series), where most rules are written.
+DEFAULT_VIEW = "overview.trend"
+
+
+def _first(names: list[str]) -> str:
+    return next((n for n in names if by_name[n].id == DEFAULT_VIEW), names[0])
 
 
 def _channels(prefix: str, current: list[dict] | None = None) -> list[dict]:
@@ -158,7 +164,7 @@ def rule_form(current: dict | None = None) -> None:
     prefix = f"alerts_rule_{current['id'] if current else 'new'}"
     names = list(by_name)
     start = next(
-        (n for n, v in by_name.items() if current and v.id == current["view_id"]), names[0]
+        (n for n, v in by_name.items() if current and v.id == current["view_id"]), _first(names)
     )
     name = st.text_input("Name", value=current["name"] if current else "", key=f"{prefix}_name")
     chosen = st.selectbox("Chart", names, index=names.index(start), key=f"{prefix}_view")
@@ -319,7 +325,8 @@ def subscription_form(current: dict | None = None) -> None:
     if kind == "view":
         names = list(by_name)
         start = next(
-            (n for n, v in by_name.items() if current and v.id == current.get("view_id")), names[0]
+            (n for n, v in by_name.items() if current and v.id == current.get("view_id")),
+            _first(names),
         )
         view = by_name[st.selectbox("Chart", names, index=names.index(start), key=f"{prefix}_view")]
         raw["view"] = view.id

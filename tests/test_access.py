@@ -100,7 +100,17 @@ ENTITY = ("track", "label", "distributor", "case")  # entity pages: links and se
         ("ana.analyst@example.com", tuple(p for p in access.PAGE_SLUGS if p != "audit"), 1, 1),
         (
             "fin.controller@example.com",
-            ("overview", "trends", "enforcement", "cases", "exposure", "policy", "deck", "alerts", *ENTITY),
+            (
+                "overview",
+                "trends",
+                "enforcement",
+                "cases",
+                "exposure",
+                "policy",
+                "deck",
+                "alerts",
+                *ENTITY,
+            ),
             True,
             True,
         ),

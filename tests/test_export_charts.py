@@ -46,7 +46,7 @@ BUILDERS = discover()
 
 
 @pytest.fixture(scope="module")
-def ctx(duck_url):
+def ctx(duck_url, demo_frames):
     """Real frames: every registry view's data on the demo warehouse, plus a few extras."""
     opts = load_options(FULL, url=duck_url)
     start, end = opts.default_period()
@@ -60,10 +60,21 @@ def ctx(duck_url):
         frames = {v: views.frame(views.get(v), FULL, f, duck_url) for v in views.REGISTRY}
     finally:
         views.exposure.FAN_ORIGINS = saved
+    # The entity pages' views (not in REGISTRY: they take an entity's key).
+    det, events_ = demo_frames["fact_detection"], demo_frames["fact_case_event"]
+    label = str(int(det["label_id"].value_counts().idxmax()))
+    case = str(int(events_.loc[events_["event_type"] == "handoff", "case_id"].iloc[0]))
+    keyed = {
+        "label.streams": {"id": label},
+        "label.detections": {"id": label},
+        "case.timeline": {"id": case},
+    }
+    for view_id, params in keyed.items():
+        frames[view_id] = views.frame(views.get(view_id), FULL, f, duck_url, params)
     from analytics.cases import sla_compliance
 
     frames["times"] = sla_compliance(load_case_response_times(FULL, f, url=duck_url))
-    return {"frames": frames, "events": events}
+    return {"frames": frames, "events": events, "params": keyed}
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +96,9 @@ def kaleido_server():
 
 def _view(view_id: str):
     def build(c):
-        v = views.get(view_id)
-        return views.figure(v, c["frames"][view_id], subtitle="SE · test", events=c["events"])
+        v, params = views.get(view_id), c["params"].get(view_id)
+        frame = c["frames"][view_id]
+        return views.figure(v, frame, subtitle="SE · test", events=c["events"], params=params)
 
     return build
 
@@ -146,6 +158,14 @@ FACTORIES: dict[str, Callable] = {
     ),
     "anomalies.anomaly_chart": _view("exposure.anomalies"),
     "common.empty_chart": lambda c: charts.common.empty_chart("Nothing to show"),
+    "entities.entity_streams_chart": _view("label.streams"),
+    "entities.breakdown_chart": _view("label.detections"),
+    "entities.case_timeline_chart": _view("case.timeline"),
+    "ops.weekly_lines_chart": _view("ops.flow"),
+    "ops.bars_chart": _view("ops.times"),
+    "policy.compare_chart": _view("policy.compare"),
+    "policy.frontier_chart": _view("policy.frontier"),
+    "policy.affected_chart": _view("policy.affected"),
 }
 
 

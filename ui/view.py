@@ -48,10 +48,21 @@ def show(
     _fragment(view.id, ctx, below, above)
 
 
+def container_key(view_id: str) -> str:
+    """The key of the container a view is drawn in (CSS class ``st-key-<key>``: a stable
+    handle for browser tests and styles), e.g. ``view-overview-trend``."""
+    return "view-" + view_id.replace(".", "-")
+
+
 @st.fragment
 def _fragment(view_id: str, ctx: PageContext, below: Below | None, above: Below | None) -> None:
     if st.session_state.pop(_RERUN, False):
         st.rerun()  # a click narrowed the global filters: the whole page must follow
+    with st.container(key=container_key(view_id)):
+        _draw(view_id, ctx, below, above)
+
+
+def _draw(view_id: str, ctx: PageContext, below: Below | None, above: Below | None) -> None:
     view = reports.get(view_id)
     params = own_params(view, ctx)
     df = render.load(reports.frame, view, ctx.scope, ctx.filters, None, params)

@@ -41,8 +41,9 @@ def test_download_a_chart_png_from_the_export_menu(page: Page, app_url):
     page.goto(f"{app_url}/?market=SE")
     expect(page.get_by_role("heading", name="Overview", exact=True)).to_be_visible(timeout=TIMEOUT)
     _wait_ready(page)
-    # The first Export menu on the Overview belongs to the weekly trend chart.
-    page.get_by_role("button", name="Export").first.click()
+    # The weekly trend chart's Export menu (each view is drawn in a keyed container).
+    trend = page.locator(".st-key-view-overview-trend")
+    trend.get_by_role("button", name="Export").first.click()
     png_button = page.get_by_role("button", name="PNG image").filter(visible=True).first
     expect(png_button).to_be_visible(timeout=TIMEOUT)
     with page.expect_download(timeout=TIMEOUT) as info:

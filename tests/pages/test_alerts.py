@@ -4,6 +4,8 @@ see the history; subscribe to the weekly deck; malformed input refused on screen
 
 from __future__ import annotations
 
+import re
+
 from alerts import store
 from tests.support.apptest import assert_clean, run_app, screen_text
 from tests.support.servers import WebhookServer
@@ -99,10 +101,9 @@ def test_viewer_without_exports_cannot_subscribe(monkeypatch, duck_url, tmp_path
     from data_access.settings import ROOT
 
     text = (ROOT / "config" / "access.toml").read_text(encoding="utf-8")
-    text = text.replace(
-        'pages = ["overview", "trends", "funnel", "enforcement", "cases", "exposure"]',
-        'pages = ["overview", "trends", "funnel", "enforcement", "cases", "exposure", "alerts"]',
-    )
+    # The viewer role (its pages line follows [roles.viewer]) gets the Alerts page.
+    text = re.sub(r"(\[roles\.viewer\][^\[]*?pages = \[[^\]]*)\]", r'\1, "alerts"]', text)
+    assert '"case", "alerts"]' in text
     path = tmp_path / "access.toml"
     path.write_text(text, encoding="utf-8")
     monkeypatch.setenv("FRAUD_ACCESS_CONFIG", str(path))
