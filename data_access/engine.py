@@ -67,7 +67,10 @@ def make_engine(url: str, *, read_only: bool = True, timeout_s: float = STATEMEN
     if backend not in ("duckdb", "sqlite"):  # in-process engines have no server to share
         # Each app process holds at most POOL_SIZE + MAX_OVERFLOW connections; more
         # simultaneous loads wait up to pool_timeout seconds for one (docs/WAREHOUSE.md).
-        kwargs.update(pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=POOL_TIMEOUT_S)
+        # Spark answers in seconds, not milliseconds: a load queues for a connection as long
+        # as a statement may run instead of failing after POOL_TIMEOUT_S.
+        wait = max(POOL_TIMEOUT_S, timeout_s) if backend == "hive" else POOL_TIMEOUT_S
+        kwargs.update(pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=wait)
     engine = create_engine(u, **kwargs)
     if backend == "duckdb" and read_only:
 
