@@ -183,7 +183,10 @@ def _render_spark(results: dict) -> list[str]:
         f"Spark's own `spark-submit` from the pinned pyspark, driver memory "
         f"{SPARK_BENCH_DRIVER_MEMORY}, started in {start:.0f} s; the demo tables are Parquet "
         "files registered in its catalog, the marts built by Spark (CREATE TABLE AS). Not a "
-        "cluster: each query is a Spark job, so the floor is its planning and scheduling.",
+        "cluster: each query is a Spark job, so the floor is its planning and scheduling. "
+        f"Run {results.get('spark_date', results['date'])} with `--spark-only --spark-scales "
+        f"{','.join(results['spark'])}` on the shared machine (load average ~10 on 2 cores "
+        "during the run: upper bounds).",
         "",
         "| scale | stream rows | build rows/s | page | median s | p90 s | vs DuckDB |",
         "|---|---|---|---|---|---|---|",
