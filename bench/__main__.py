@@ -1,14 +1,16 @@
 """Scale benchmark: page data times at 1x, 10x, 100x the demo data, against the naive baseline.
 
-    python -m bench [--scales 1,10,100] [--repeat 5] [--pg-scales 1,10]
-                    [--naive-cap-s 120] [--naive-mem-cap-gb 12] [--workers 2]
+    python -m bench [--scales 1,10,100] [--repeat 5] [--pg-scales 1,10] [--spark-scales 1,10]
+                    [--naive-cap-s 120] [--naive-mem-cap-gb 12] [--workers 2] [--spark-only]
     make bench
 
 For each scale: build (or reuse) bench/out/warehouse-s<scale>.duckdb with the generator and
 record its build rate; time every page's loaders with cold app caches in a fresh process
 (median, p90, peak RSS of that process); run the naive baseline per page in a subprocess
 capped in memory (RLIMIT_AS) and time. PostgreSQL scales are loaded into a throwaway
-server (tests/support/pg_server.py) and timed the same way. Writes bench/RESULTS.md,
+server (tests/support/pg_server.py) and timed the same way; Spark SQL scales into a local Spark
+Thrift server (tests/support/spark_server.py, local[2]: one machine, 2 cores, not a cluster).
+``--spark-only`` runs only Spark and adds it to the last results. Writes bench/RESULTS.md,
 bench/RESULTS.json and bench/out/results.json; the last line printed is a summary.
 Not part of the test run's pass/fail.
 """
@@ -143,6 +145,67 @@ def run_pg(scales: list[float], repeat: int, workers: int) -> dict:
     return out
 
 
+SPARK_BENCH_DRIVER_MEMORY = "3g"  # scale 10's marts need more than the tests' 1 GB
+
+
+def run_spark(scales: list[float], repeat: int, workers: int) -> dict:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("FRAUD_SPARK_DRIVER_MEMORY", SPARK_BENCH_DRIVER_MEMORY)
+    from tests.support.spark_server import SparkThriftServer
+
+    out = {}
+    t0 = time.perf_counter()
+    with SparkThriftServer(start_timeout=300) as spark:
+        started = time.perf_counter() - t0
+        for scale in scales:
+            url = spark.url(f"bench_s{_scale_name(scale)}")
+            meta = OUT / f"spark-s{_scale_name(scale)}.tmp.json"
+            t1 = time.perf_counter()
+            try:
+                b = build(url, scale, workers, meta=meta)
+            finally:
+                meta.unlink(missing_ok=True)
+            b["seconds_total"] = time.perf_counter() - t1
+            b["server_start_s"] = started
+            out[f"{scale:g}"] = {"build": b, "ours": time_ours(url, repeat)}
+            print(f"  spark scale {scale:g}: built {b['fact_rows']:,} rows", flush=True)
+    return out
+
+
+def _render_spark(results: dict) -> list[str]:
+    if not results.get("spark"):
+        return []
+    start = next(iter(results["spark"].values()))["build"].get("server_start_s", 0)
+    lines = [
+        "",
+        "## Spark SQL 4.1 (local Thrift server, local[2]: one machine, 2 cores)",
+        "",
+        f"Spark's own `spark-submit` from the pinned pyspark, driver memory "
+        f"{SPARK_BENCH_DRIVER_MEMORY}, started in {start:.0f} s; the demo tables are Parquet "
+        "files registered in its catalog, the marts built by Spark (CREATE TABLE AS). Not a "
+        "cluster: each query is a Spark job, so the floor is its planning and scheduling. "
+        f"Run {results.get('spark_date', results['date'])} with `--spark-only --spark-scales "
+        f"{','.join(results['spark'])}` on the shared machine (load average ~10 on 2 cores "
+        "during the run: upper bounds).",
+        "",
+        "| scale | stream rows | build rows/s | page | median s | p90 s | vs DuckDB |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for sc, r in results["spark"].items():
+        b = r["build"]
+        duck = results.get("duckdb", {}).get(sc, {}).get("ours", {}).get("pages", {})
+        for page, t in r["ours"]["pages"].items():
+            errs = "".join(f" ({k}: {v})" for k, v in t.get("errors", {}).items())
+            d = duck.get(page, {}).get("median_s")
+            vs = f"{t['median_s'] / d:.0f}x slower" if d else "—"
+            lines.append(
+                f"| {sc} | {b['rows'].get('fact_streams_daily', 0):,} | "
+                f"{b['rows_per_s']:,.0f} | {page}{errs} | {t['median_s']:.3f} | "
+                f"{t['p90_s']:.3f} | {vs} |"
+            )
+    return lines
+
+
 def render(results: dict) -> str:
     m = results["machine"]
     lines = [
@@ -214,6 +277,7 @@ def render(results: dict) -> str:
                     f"{b['rows_per_s']:,.0f} | {page}{errs} | {t['median_s']:.3f} | "
                     f"{t['p90_s']:.3f} |"
                 )
+    lines += _render_spark(results)
     lines += ["", "## Against the targets", ""] + [f"- {n}" for n in results["notes"]]
     lines += ["", "## What the profiles showed, and what was changed", "", FINDINGS.strip()]
     return "\n".join(lines) + "\n"
@@ -354,6 +418,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scales", default="1,10,100")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--pg-scales", default="1,10", help="'' to skip PostgreSQL")
+    ap.add_argument("--spark-scales", default="1,10", help="'' to skip Spark SQL")
+    ap.add_argument(
+        "--spark-only",
+        action="store_true",
+        help="run only the Spark scales, added to the last results (bench/RESULTS.json)",
+    )
     ap.add_argument("--naive-cap-s", type=float, default=120)
     ap.add_argument("--naive-mem-cap-gb", type=float, default=12)
     ap.add_argument("--workers", type=int, default=2)
@@ -370,6 +440,9 @@ def main(argv: list[str] | None = None) -> int:
         (ROOT / "bench" / "RESULTS.md").write_text(keep_browser(render(results), {})[0])
         print(summary)
         return 0
+    spark_scales = [float(x) for x in args.spark_scales.split(",") if x]
+    if args.spark_only:
+        return _spark_only(spark_scales, args.repeat, args.workers)
     results: dict = {
         "argv": " ".join(argv if argv is not None else sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d %H:%M"),
@@ -400,9 +473,31 @@ def main(argv: list[str] | None = None) -> int:
             results["postgresql"] = run_pg(pg_scales, args.repeat, args.workers)
         except Exception as exc:  # noqa: BLE001 - report, don't lose the DuckDB results
             results["postgresql_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    if spark_scales:
+        try:
+            results["spark"] = run_spark(spark_scales, args.repeat, args.workers)
+        except Exception as exc:  # noqa: BLE001 - report, don't lose the other results
+            results["spark_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    return _write(results)
+
+
+def _spark_only(scales: list[float], repeat: int, workers: int) -> int:
+    results = json.loads((ROOT / "bench" / "RESULTS.json").read_text())
+    results.pop("spark_error", None)
+    try:
+        results["spark"] = run_spark(scales, repeat, workers)
+    except Exception as exc:  # noqa: BLE001 - report it in the results
+        results["spark_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    results["spark_date"] = time.strftime("%Y-%m-%d %H:%M")
+    return _write(results)
+
+
+def _write(results: dict) -> int:
     results["notes"], summary = assess(results)
     if "postgresql_error" in results:
         results["notes"].append(f"PostgreSQL run failed: {results['postgresql_error']}")
+    if "spark_error" in results:
+        results["notes"].append(f"Spark SQL run failed: {results['spark_error']}")
     text = json.dumps(results, indent=2, default=str)
     (OUT / "results.json").write_text(text)
     # The browser benchmark's part of both files (python -m bench.browser) is kept.

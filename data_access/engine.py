@@ -1,18 +1,23 @@
 """One read-only engine per process, with timeouts and pool pre-ping.
 
 DuckDB files open read-only with external access disabled (no COPY/ATTACH of files);
-PostgreSQL sessions are read-only with a statement timeout. A read-write DuckDB engine
-(the generator's) and this one cannot live in one process on the same file.
+PostgreSQL sessions are read-only with a statement timeout. Spark SQL (``hive://``) has
+neither a read-only session nor a per-session timeout the client can set: the engine refuses
+anything but reads before it is sent, and the deployment gives the app a SELECT-only catalog
+user and a server-side query timeout (docs/WAREHOUSE.md). A read-write DuckDB engine (the
+generator's) and this one cannot live in one process on the same file.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+import data_access.dialect  # noqa: F401 - registers the Spark dialect for hive:// URLs
 from data_access.settings import STATEMENT_TIMEOUT_S, resolve_url
 
 _lock = threading.Lock()
@@ -25,6 +30,8 @@ POOL_TIMEOUT_S = 10  # a load waits this long for a free connection, then fails 
 # operators; more spills to a temporary file). 256 MB answers every page at scale 100 (433M
 # stream rows) as fast as 512 MB did (bench/RESULTS.md) with half the resident memory.
 DUCKDB_MEMORY_MB = int(os.environ.get("FRAUD_DUCKDB_MEMORY_MB", "256"))
+# What a read-only Spark engine sends: queries and catalog look-ups, nothing that writes.
+_SPARK_READS = re.compile(r"^\s*(\(\s*)*(SELECT|WITH|SHOW|DESCRIBE|DESC|EXPLAIN)\b", re.I)
 
 
 def make_engine(url: str, *, read_only: bool = True, timeout_s: float = STATEMENT_TIMEOUT_S):
@@ -52,10 +59,18 @@ def make_engine(url: str, *, read_only: bool = True, timeout_s: float = STATEMEN
         kwargs["connect_args"] = {
             "session_properties": {"query_max_execution_time": f"{max(1, int(timeout_s))}s"}
         }
+    elif backend == "hive":
+        # Session settings the Thrift server applies at open: naive timestamps are UTC wall
+        # times (as in the Parquet files). A timeout cannot be set per session (Spark reads
+        # spark.sql.thriftServer.queryTimeout from the server's configuration only).
+        kwargs["connect_args"] = {"configuration": {"spark.sql.session.timeZone": "UTC"}}
     if backend not in ("duckdb", "sqlite"):  # in-process engines have no server to share
         # Each app process holds at most POOL_SIZE + MAX_OVERFLOW connections; more
         # simultaneous loads wait up to pool_timeout seconds for one (docs/WAREHOUSE.md).
-        kwargs.update(pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=POOL_TIMEOUT_S)
+        # Spark answers in seconds, not milliseconds: a load queues for a connection as long
+        # as a statement may run instead of failing after POOL_TIMEOUT_S.
+        wait = max(POOL_TIMEOUT_S, timeout_s) if backend == "hive" else POOL_TIMEOUT_S
+        kwargs.update(pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=wait)
     engine = create_engine(u, **kwargs)
     if backend == "duckdb" and read_only:
 
@@ -68,6 +83,17 @@ def make_engine(url: str, *, read_only: bool = True, timeout_s: float = STATEMEN
             if not cur.fetchone()[0]:
                 cur.execute("SET lock_configuration = true")
             cur.close()
+
+    if backend == "hive" and read_only:
+
+        @event.listens_for(engine, "before_cursor_execute")
+        def _reads_only(conn, cursor, statement, parameters, context, executemany):
+            if not _SPARK_READS.match(statement):
+                # The driver's own error class, so callers see a DBAPIError like a read-only
+                # PostgreSQL session's refusal.
+                raise engine.dialect.loaded_dbapi.OperationalError(
+                    "read-only warehouse engine: only queries are sent to Spark"
+                )
 
     return engine
 

@@ -1,7 +1,8 @@
 """Builds the marts (daily rollups the pages read) from the facts, in portable SQL.
 
 Each mart is one ``INSERT INTO mart SELECT ... GROUP BY ...`` statement built with
-SQLAlchemy Core, so the same code builds them in DuckDB, PostgreSQL or any warehouse.
+SQLAlchemy Core, so the same code builds them in DuckDB, PostgreSQL or any warehouse (on
+Spark SQL the same SELECT, as ``CREATE TABLE ... USING parquet AS SELECT``).
 
     python -m data_access.marts --url URL               # build them
     python -m data_access.marts --url URL --print-sql   # print the SQL for URL's dialect
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Select,
     and_,
     case,
+    cast,
     create_engine,
     func,
     insert,
@@ -31,7 +33,7 @@ from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.schema import CreateTable
 
 from data_access import schema as s
-from data_access.dialect import as_date, hours_between, true, trunc_date
+from data_access.dialect import CreateTableAs, as_date, hours_between, true, trunc_date
 from data_access.queries.measures import sum_if
 
 
@@ -484,6 +486,16 @@ def fill_statement(table) -> Insert:
     )
 
 
+def create_as_statement(table) -> CreateTableAs:
+    """Spark SQL: ``CREATE TABLE mart USING parquet AS SELECT ... ORDER BY date``, each
+    column cast to and named as the mart declares it (an INSERT would be a second job)."""
+    inner = BUILDERS[table]().subquery("src")
+    cols = [
+        cast(src, col.type).label(col.name) for src, col in zip(inner.c, table.columns, strict=True)
+    ]
+    return CreateTableAs(table, select(*cols).order_by(cols[0]))
+
+
 def missing_marts(engine: Engine) -> list:
     """The marts (in build order) that the warehouse does not have yet."""
     have = set(inspect(engine).get_table_names())
@@ -494,6 +506,8 @@ def build_marts(engine: Engine, progress=None, *, tables=None) -> dict[str, int]
     """(Re)create every mart (or only ``tables``, in build order) from the facts; returns
     row counts."""
     wanted = list(BUILDERS) if tables is None else [t for t in BUILDERS if t in set(tables)]
+    if engine.dialect.name == "hive":
+        return _build_marts_spark(engine, wanted, progress)
     counts = {}
     s.metadata.drop_all(engine, tables=wanted)
     s.metadata.create_all(engine, tables=wanted)
@@ -511,11 +525,30 @@ def build_marts(engine: Engine, progress=None, *, tables=None) -> dict[str, int]
     return counts
 
 
+def _build_marts_spark(engine: Engine, wanted, progress) -> dict[str, int]:
+    counts = {}
+    for table in wanted:
+        with engine.connect() as conn:
+            # A name from our MetaData, quoted by the dialect.
+            conn.exec_driver_sql(
+                "DROP TABLE IF EXISTS " + conn.dialect.identifier_preparer.quote(table.name)
+            )
+            conn.execute(create_as_statement(table))
+            counts[table.name] = conn.execute(select(func.count()).select_from(table)).scalar_one()
+        if progress:
+            progress(table.name)
+    return counts
+
+
 def compiled_sql(dialect: Dialect) -> str:
     """Every mart's CREATE TABLE and INSERT ... SELECT compiled for ``dialect``, as one
     script (for a warehouse team that builds the marts with its own scheduler or dbt)."""
     parts = [f"-- marts for {dialect.name}: python -m data_access.marts --print-sql"]
     for table in BUILDERS:
+        if dialect.name == "hive":  # Spark SQL: one CREATE TABLE AS per mart
+            ctas = str(create_as_statement(table).compile(dialect=dialect)).strip()
+            parts += [f"-- {table.name}", f"DROP TABLE IF EXISTS {table.name};", f"{ctas};"]
+            continue
         ddl = str(CreateTable(table).compile(dialect=dialect)).strip()
         stmt = fill_statement(table)
         dml = str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True})).strip()

@@ -31,6 +31,7 @@ os.environ.setdefault("FRAUD_FORECAST_WARM", "0")
 os.environ.setdefault(
     "FRAUD_APP_STORE_URL", f"sqlite:///{tempfile.mkdtemp(prefix='fraud-app-')}/app.sqlite"
 )
+from tests.support import spark_server
 from tests.support.pg_server import TemporaryPostgres, find_pg_bindir
 
 # -- real PostgreSQL (marker: pg) -----------------------------------------------------------
@@ -48,6 +49,30 @@ def postgres_server() -> Iterator[TemporaryPostgres]:
         )
     with TemporaryPostgres() as server:
         yield server
+
+
+# -- real Spark SQL (marker: spark) ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def spark_thrift_server() -> Iterator[spark_server.SparkThriftServer]:
+    """One local Spark Thrift server for the session (local[2], ~45 s to start)."""
+    reason = spark_server.missing_reason()
+    if reason:
+        require_component("spark", reason)
+    with spark_server.SparkThriftServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def spark_url(
+    spark_thrift_server: spark_server.SparkThriftServer, demo_frames: dict[str, pd.DataFrame]
+) -> str:
+    """`hive://...` of database fraud_demo on `spark_thrift_server`, holding `demo_frames` + marts
+    (Parquet files registered in the catalog, marts built by CREATE TABLE AS)."""
+    url = spark_thrift_server.url(warehouse.PG_DATABASE)
+    warehouse.load_into(url, demo_frames)
+    return url
 
 
 # -- warehouse fixtures ---------------------------------------------------------------------
@@ -91,12 +116,15 @@ def pg_readonly_url(postgres_server: TemporaryPostgres, pg_url: str) -> str:
     params=[
         pytest.param("duckdb", id="duckdb"),
         pytest.param("postgresql", id="postgresql", marks=pytest.mark.pg),
+        pytest.param("spark", id="spark", marks=pytest.mark.spark),
     ],
 )
 def warehouse_url(request: pytest.FixtureRequest) -> str:
-    """The demo warehouse's read-only URL, once on DuckDB and once on PostgreSQL."""
+    """The demo warehouse's read-only URL, on DuckDB, PostgreSQL and Spark SQL."""
     if request.param == "duckdb":
         return request.getfixturevalue("duck_url")
+    if request.param == "spark":
+        return request.getfixturevalue("spark_url")
     return request.getfixturevalue("pg_readonly_url")
 
 

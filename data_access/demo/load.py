@@ -3,7 +3,8 @@
 DuckDB: register the frame as an Arrow table and ``INSERT INTO t SELECT`` (columnar, no row
 inserts; DuckDB scans pandas' Arrow-backed string columns through a slow ``to_numpy``, Arrow
 tables directly).
-PostgreSQL: ``COPY ... FROM STDIN`` in CSV written by Arrow. Anything else: executemany in chunks.
+PostgreSQL: ``COPY ... FROM STDIN`` in CSV written by Arrow. Spark SQL: Parquet files registered in
+the catalog (data_access.demo.spark). Anything else: executemany in chunks.
 """
 
 from __future__ import annotations
@@ -76,6 +77,11 @@ def loader_for(backend: str):
 
 def load_frames(engine: Engine, frames: dict[str, pd.DataFrame], progress=None) -> None:
     """Drop and recreate every table, then load the frames in dependency order."""
+    if engine.dialect.name == "hive":  # Spark SQL: Parquet files registered in the catalog
+        from data_access.demo import spark
+
+        spark.load_frames(engine, frames, LOAD_ORDER, progress)
+        return
     loader = loader_for(engine.dialect.name)
     # PostgreSQL checks a FOREIGN KEY row by row (a trigger and an index probe per key), up to
     # ~7x the COPY itself at 4M rows; added after the load, each is checked by one join.

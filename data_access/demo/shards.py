@@ -33,6 +33,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -262,11 +263,22 @@ def build_sharded(
     say = progress or (lambda _msg: None)
     duck = engine.dialect.name == "duckdb"
     load = loader_for(engine.dialect.name)
+    spark_tables = None
+    if engine.dialect.name == "hive":  # Spark SQL: one Parquet file per shard and table
+        from data_access.demo.spark import ParquetTables
+
+        spark_tables = ParquetTables(engine, LOAD_ORDER)
+        spark_tables.prepare()
+
+        def load(_conn, table, df):
+            spark_tables.append(table, df)
+
     rows = {t.name: 0 for t in LOAD_ORDER}
     offsets: dict[str, int] = {}
     seen: dict[str, set[str]] = {}
-    s.metadata.drop_all(engine)
-    unenforced(LOAD_ORDER).create_all(engine)
+    if spark_tables is None:
+        s.metadata.drop_all(engine)
+        unenforced(LOAD_ORDER).create_all(engine)
     # Workers use one BLAS thread each; spawn (not fork): the parent holds DuckDB threads.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     ctx = multiprocessing.get_context("spawn")
@@ -302,7 +314,7 @@ def build_sharded(
                     submitted += 1
                 sizes, frames, files = pending.pop(0).result()
                 offset_shard(frames, offsets, seen)
-                with conn.begin():
+                with conn.begin() if spark_tables is None else nullcontext():
                     for table in LOAD_ORDER:
                         if table.name in frames:
                             df = frames[table.name][[c.name for c in table.columns]]
@@ -322,6 +334,8 @@ def build_sharded(
                 del frames
                 say(f"shard {shard + 1}/{n}")
             index_facts(engine)
+            if spark_tables is not None:
+                spark_tables.register()
             if duck:
                 # The marts are written in date order on purpose (data_access.marts).
                 conn.exec_driver_sql("SET preserve_insertion_order = true")

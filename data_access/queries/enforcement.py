@@ -146,20 +146,23 @@ def repeat_offenders_query(f: Filters, scope: Scope, *, by: str, limit: int = 15
     confirmed = func.sum(parts.c.confirmed)
     streams = func.sum(parts.c.confirmed_streams)
     actions = func.sum(parts.c.actions)
+    # Ordered by the selected labels: Spark cannot resolve an ORDER BY aggregate next to a
+    # HAVING unless it is a SELECT column.
+    confirmed_col, actions_col = confirmed.label("confirmed_detections"), actions.label("actions")
     return (
         select(
             dim.c.name.label(by),
-            confirmed.label("confirmed_detections"),
+            confirmed_col,
             streams.label("confirmed_streams"),
             func.sum(streams).over().label("slice_confirmed_streams"),
-            actions.label("actions"),
+            actions_col,
             func.sum(parts.c.amount_eur).label("amount_eur"),
             func.count(func.distinct(parts.c.week)).label("action_weeks"),
         )
         .select_from(parts.join(dim, dim.c[key] == parts.c.k))
         .group_by(dim.c.name)
         .having(or_(confirmed > 0, actions > 0))
-        .order_by(confirmed.desc(), actions.desc(), dim.c.name)
+        .order_by(confirmed_col.desc(), actions_col.desc(), dim.c.name)
         .limit(limit)
     )
 

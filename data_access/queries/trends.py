@@ -135,8 +135,11 @@ def trend_query(
         rank_by = func.coalesce(_ratio(num, func.sum(agg.c.streams)), 0.0)
     else:  # counts; attribution shares share one denominator, so rank by the numerator
         rank_by = num
+    # The rank value is selected, not only ordered by: Spark cannot resolve an ORDER BY
+    # aggregate that differs from the HAVING one unless it is in the SELECT list.
+    rank_value = rank_by.label("rank_value")
     ranked = (
-        select(agg.c.k)
+        select(agg.c.k, rank_value)
         .where(agg.c.k.is_not(None))
         .group_by(agg.c.k)
         # Attribution splits: members with flagged streams in the slice (filters applied).
@@ -145,7 +148,7 @@ def trend_query(
             if sp.attribution
             else func.sum(agg.c.streams) > 0
         )
-        .order_by(rank_by.desc(), agg.c.k)
+        .order_by(rank_value.desc(), agg.c.k)
         .limit(int(top))
         .cte("ranked")
     )
@@ -201,12 +204,13 @@ def market_week_query(f: Filters, scope: Scope, *, top_markets: int = 20) -> Sel
     week = trunc_date("week", t.c.date_key)
     m = fraud_measures(attribution_predicate(t, f), t)
     cond = where(t, f, scope, attribution=False)
+    market_streams = func.sum(t.c.streams).label("market_streams")  # selected: see above
     ranked = (
-        select(t.c.market_id)
+        select(t.c.market_id, market_streams)
         .where(cond)
         .group_by(t.c.market_id)
         .having(func.sum(t.c.streams) > 0)
-        .order_by(func.sum(t.c.streams).desc(), t.c.market_id)
+        .order_by(market_streams.desc(), t.c.market_id)
         .limit(int(top_markets))
         .cte("top_markets")
     )

@@ -16,6 +16,7 @@ LEAK_MARKERS = (
     "duckdb:///",
     "postgresql+",
     "postgresql://",
+    "hive://",
     "password",
     "sqlalchemy.",
     "Error:",
