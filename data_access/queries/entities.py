@@ -396,10 +396,14 @@ def label_tracks_query(e: Entity, f: Filters, scope: Scope, *, limit: int = 20) 
 # -- search ---------------------------------------------------------------------------------
 
 
+# The LIKE escape character: "!", not a backslash, which Spark reads as an escape inside
+# the string literal (its ESCAPE '\' swallows the closing quote).
+ESCAPE = "!"
+
+
 def _contains(col, text: str) -> ColumnElement:
     """Case-insensitive substring match; LIKE wildcards in ``text`` match themselves."""
-    escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return func.lower(col).like(f"%{escaped}%", escape="\\")
+    return func.lower(col).like(f"%{_like_prefix(text.lower())}%", escape=ESCAPE)
 
 
 def search_query(text: str, scope: Scope, *, limit: int = 8) -> Select:
@@ -430,7 +434,7 @@ def search_query(text: str, scope: Scope, *, limit: int = 8) -> Select:
             t.join(lab, lab.c.label_id == t.c.label_id).join(a, a.c.artist_id == t.c.artist_id)
         )
         .where(
-            or_(t.c.isrc.like(f"{_like_prefix(isrc)}%", escape="\\"), _contains(t.c.title, text))
+            or_(t.c.isrc.like(f"{_like_prefix(isrc)}%", escape=ESCAPE), _contains(t.c.title, text))
         )
         .where(in_scope)
     )
@@ -504,4 +508,5 @@ def _text(col) -> ColumnElement:
 
 
 def _like_prefix(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """``text`` with LIKE's wildcards (and the escape character) escaped."""
+    return text.replace(ESCAPE, ESCAPE * 2).replace("%", ESCAPE + "%").replace("_", ESCAPE + "_")
