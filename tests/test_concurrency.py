@@ -97,14 +97,18 @@ def test_fast_query_is_not_interrupted_late(duck_url, monkeypatch):
 def test_concurrent_sessions_get_their_own_results(warehouse_url):
     """12 threads (more than the pool holds) run every (builder, filters, scope) in their
     own order; each result equals the single-threaded one, no connection is left out."""
-    expected = {job: _run_job(job, warehouse_url) for job in JOBS}
     engine = engine_mod.get_engine(warehouse_url)
+    # Spark answers a statement in about a second: there each session runs three jobs (still
+    # 12 sessions, more than the pool holds), elsewhere its whole order.
+    per_session = 3 if engine.dialect.name == "hive" else None
+    orders = [(JOBS[i::3] + JOBS[: i % 7])[:per_session] for i in range(12)]  # per session
+    expected = {job: _run_job(job, warehouse_url) for job in dict.fromkeys(sum(orders, []))}
     peak = [0]
     lock = threading.Lock()
     errors: list[BaseException] = []
 
     def session(i: int) -> int:
-        order = JOBS[i::3] + JOBS[: i % 7]  # different jobs and orders per session
+        order = orders[i]
         done = 0
         for job in order:
             got = _run_job(job, warehouse_url)
@@ -120,7 +124,7 @@ def test_concurrent_sessions_get_their_own_results(warehouse_url):
     with ThreadPoolExecutor(max_workers=12) as pool:
         done = list(pool.map(session, range(12)))
     assert not errors, errors[:3]
-    assert sum(done) > len(JOBS)
+    assert sum(done) == sum(len(o) for o in orders) > len(expected)
     assert engine.pool.checkedout() == 0, "a connection was not returned to the pool"
     if engine.dialect.name == "postgresql":
         limit = engine_mod.POOL_SIZE + engine_mod.MAX_OVERFLOW
