@@ -88,7 +88,8 @@ def clear() -> None:
 
 
 def clear_button(where=st) -> None:
-    """A visible way back after a drill-down."""
+    """A visible way back after a drill-down; and, when the filters (a chart click, a "What
+    changed" driver, the sidebar) narrow to one label or distributor, a way on to its page."""
     if _PREV in st.session_state:
         where.button(
             "Clear drill-down",
@@ -97,3 +98,24 @@ def clear_button(where=st) -> None:
             key="drill_clear",
             type="primary",
         )
+    entity_links(where)
+
+
+ENTITY_KINDS = ("label", "distributor")  # filters whose single member has its own page
+
+
+def entity_links(where=st) -> None:
+    """A link to the page of the one label / distributor the filters hold (a new tab, with
+    the period, as every entity link)."""
+    from ui import links
+
+    period = st.session_state.get("period")
+    period = tuple(period) if isinstance(period, (tuple, list)) and len(period) == 2 else None
+    for kind in ENTITY_KINDS:
+        values = st.session_state.get(kind) or []
+        if len(values) == 1:
+            where.link_button(
+                f"Open the {kind} page of {values[0]}",
+                links.name_url(kind, values[0], period),
+                icon=":material/open_in_new:",
+            )

@@ -123,3 +123,22 @@ def test_search_box_finds_and_links(monkeypatch, duck_url, keys):
     assert links[0].proto.query_string == f"isrc={keys['isrc']}"
     at.text_input(key="search_text").input("zzzzqqq").run()
     assert "Nothing found that you have access to." in screen_text(at)
+
+
+def test_one_label_in_the_filters_links_to_its_page(monkeypatch, duck_url, demo_frames):
+    """A chart click (or a "What changed" driver, or the sidebar) that narrows to one label
+    offers its page; two labels offer none."""
+    names = demo_frames["dim_label"]["name"].tolist()[:2]
+    at = run_app(
+        monkeypatch,
+        duck_url,
+        page="app_pages/trends.py",
+        params={"label": names[0], "period": WHOLE},
+    )
+    assert_clean(at)
+    (button,) = [b for b in at.get("link_button") if "label page" in b.proto.label]
+    assert button.proto.label == f"Open the label page of {names[0]}"
+    assert button.proto.url.startswith("label?name=")
+    assert button.proto.url.endswith("&period=2024-12-02&period=2026-11-29")
+    at = run_app(monkeypatch, duck_url, page="app_pages/trends.py", params={"label": names})
+    assert not [b for b in at.get("link_button") if "label page" in b.proto.label]
