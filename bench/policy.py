@@ -49,26 +49,29 @@ def prepare(source: Path, target: Path) -> float:
         return 0.0
     t0 = time.perf_counter()
     dialect = make_url("duckdb://").get_dialect()()
+    q = dialect.identifier_preparer.quote
     partial = target.with_suffix(".partial")
     partial.unlink(missing_ok=True)
     con = duckdb.connect(str(partial), config={"memory_limit": "8GB", "threads": 2})
     try:
-        con.execute(f"ATTACH '{source}' AS src (READ_ONLY)")  # a path we were given, not input
+        # DDL takes no bound parameters: the path is a quoted literal, table names come from
+        # the schema (an allow-list) and are quoted identifiers.
+        con.execute(f"ATTACH {_literal(source)} AS src (READ_ONLY)")
         stmt = marts.fill_statement(s.mart_track_month)
         for t in (*s.DIMENSIONS, *s.FACTS):
             if t.name not in COPIED:
-                con.execute(f"CREATE VIEW {t.name} AS SELECT * FROM src.{t.name}")
+                con.execute(f"CREATE VIEW {q(t.name)} AS SELECT * FROM src.{q(t.name)}")
         for name in COPIED:
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM src.{name}")
+            con.execute(f"CREATE TABLE {q(name)} AS SELECT * FROM src.{q(name)}")
         con.execute(str(CreateTable(s.mart_track_month).compile(dialect=dialect)))
         sql = stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
         con.execute(str(sql))
         for t in (*s.DIMENSIONS, *s.FACTS):
             if t.name not in COPIED:
-                con.execute(f"DROP VIEW {t.name}")
+                con.execute(f"DROP VIEW {q(t.name)}")
         # The replay reads dimension names for the members most affected.
         for t in (s.dim_label, s.dim_distributor):
-            con.execute(f"CREATE TABLE {t.name} AS SELECT * FROM src.{t.name}")
+            con.execute(f"CREATE TABLE {q(t.name)} AS SELECT * FROM src.{q(t.name)}")
         con.execute("DETACH src")
     finally:
         con.close()
@@ -178,6 +181,11 @@ def write(result: dict, *, url: str, built_s: float, repeat: int) -> str:
     return (
         f"policy lab: one policy over two years at scale 100 in {one:.3f} s ({one_cpu:.3f} s CPU)"
     )
+
+
+def _literal(path) -> str:
+    """A file path as a SQL string literal (quotes doubled)."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def main(argv: list[str] | None = None) -> int:

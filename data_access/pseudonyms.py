@@ -50,9 +50,9 @@ def _read_or_create(path: Path) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another process created it first
-            pass
-        else:
+        except FileExistsError:
+            fd = None  # another process created it first: read theirs
+        if fd is not None:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(secrets.token_hex(32))
     return path.read_text(encoding="utf-8").strip()

@@ -39,7 +39,9 @@ def linked_sentences(ctx: PageContext, df: pd.DataFrame, comparison: str) -> lis
     link, made = link_maker(ctx, {"overview_vs": comparison} if comparison != "week" else {})
     out = []
     for s in df.attrs.get("summaries", ()):
-        md = render.plain(ch.sentence(s, comparison, link=link))
+        # Names are escaped for Markdown and for HTML (the block allows HTML for its links):
+        # no warehouse text is read as markup.
+        md = html.escape(render.plain(ch.sentence(s, comparison, link=link)), quote=False)
         for token, markdown in made.items():
             md = md.replace(token, markdown)
         out.append(md)
