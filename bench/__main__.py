@@ -167,7 +167,10 @@ def run_spark(scales: list[float], repeat: int, workers: int) -> dict:
                 meta.unlink(missing_ok=True)
             b["seconds_total"] = time.perf_counter() - t1
             b["server_start_s"] = started
-            out[f"{scale:g}"] = {"build": b, "ours": time_ours(url, repeat)}
+            load_before = os.getloadavg()
+            ours = time_ours(url, repeat)
+            b["load_average"] = [load_before[0], os.getloadavg()[0]]
+            out[f"{scale:g}"] = {"build": b, "ours": ours}
             print(f"  spark scale {scale:g}: built {b['fact_rows']:,} rows", flush=True)
     return out
 
@@ -185,8 +188,14 @@ def _render_spark(results: dict) -> list[str]:
         "files registered in its catalog, the marts built by Spark (CREATE TABLE AS). Not a "
         "cluster: each query is a Spark job, so the floor is its planning and scheduling. "
         f"Run {results.get('spark_date', results['date'])} with `--spark-only --spark-scales "
-        f"{','.join(results['spark'])}` on the shared machine (load average ~10 on 2 cores "
-        "during the run: upper bounds).",
+        f"{','.join(results['spark'])}`; 1-minute load average before / after each scale's "
+        "page timings: "
+        + ", ".join(
+            f"scale {sc}: {r['build']['load_average'][0]:.1f} / {r['build']['load_average'][1]:.1f}"
+            for sc, r in results["spark"].items()
+            if r["build"].get("load_average")
+        )
+        + " (2 cores; above 2 means other work competed: upper bounds).",
         "",
         "| scale | stream rows | build rows/s | page | median s | p90 s | vs DuckDB |",
         "|---|---|---|---|---|---|---|",

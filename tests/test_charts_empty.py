@@ -122,10 +122,10 @@ def test_render_drops_on_select_for_a_spec_without_selections():
     from ui.render import _selection_kwargs
 
     cb = object()
-    plain = empty_chart("t")
+    plain = tuple(selection_names(empty_chart("t")))
     kw = _selection_kwargs(plain, {"on_select": cb, "selection_mode": "pick", "key": "k"})
     assert kw == {"key": "k"}
-    picked = empty_chart("t", selection="pick")
+    picked = tuple(selection_names(empty_chart("t", selection="pick")))
     kw = _selection_kwargs(picked, {"on_select": cb, "selection_mode": ["pick", "gone"]})
     assert kw == {"on_select": cb, "selection_mode": ["pick"]}
     assert _selection_kwargs(picked, {"on_select": cb}) == {"on_select": cb}

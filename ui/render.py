@@ -113,10 +113,10 @@ _HIDE_TOOLBAR_DOWNLOAD = (
 )
 
 
-def _selection_kwargs(spec: dict, kwargs: dict) -> dict:
-    """Keep ``on_select`` only for selections the spec defines: Streamlit raises on a spec
-    without them (e.g. a builder's "no data" placeholder), which would crash the page."""
-    defined = selection_names(spec)
+def _selection_kwargs(defined: tuple[str, ...], kwargs: dict) -> dict:
+    """Keep ``on_select`` only for selections the spec defines (``defined``): Streamlit
+    raises on a spec without them (e.g. a builder's "no data" placeholder), which would
+    crash the page."""
     mode = kwargs.get("selection_mode")
     wanted = [mode] if isinstance(mode, str) else list(mode or defined)
     kept = [name for name in wanted if name in defined]
@@ -129,6 +129,31 @@ def _selection_kwargs(spec: dict, kwargs: dict) -> dict:
     return out
 
 
+@dataclass(frozen=True)
+class PreparedChart:
+    """An Altair chart as drawn on screen (embed actions off) with what the draw call reads
+    from its spec: the plot height plus chrome and legend rows, and its selections. Made
+    once per figure (a view caches it), so a rerun does not serialise the chart to learn
+    its size: Streamlit's own draw is then the only serialisation."""
+
+    chart: object
+    height: int | None
+    selections: tuple[str, ...]
+
+
+def prepare_altair(chart) -> PreparedChart:
+    chart = theme.on_screen(chart)
+    spec = _spec(chart)
+    height = spec.get("height")
+    return PreparedChart(
+        chart=chart,
+        height=int(height) + _CHART_CHROME_PX + theme.legend_height(spec)
+        if isinstance(height, int | float)
+        else None,
+        selections=tuple(selection_names(spec)),
+    )
+
+
 def altair(chart, **kwargs):
     """``st.altair_chart`` in the app's way: the active Streamlit theme (light or dark), no
     image download outside the audited export menu, and the chart's own plot height.
@@ -136,19 +161,17 @@ def altair(chart, **kwargs):
     Streamlit shrinks a chart's height when it is drawn narrower than its spec (in a column)
     and takes a bottom legend's rows from the plot; giving the element an explicit height
     (plot + chrome + legend rows) keeps bar rows readable and the plot its size.
+    ``chart``: an Altair chart or a :class:`PreparedChart`.
     """
     kwargs.setdefault("width", "stretch")
     kwargs.setdefault("theme", "streamlit")
-    chart = theme.on_screen(chart)
-    spec = _spec(chart)  # serialised once here (Streamlit serialises it once more to draw it)
+    ready = chart if isinstance(chart, PreparedChart) else prepare_altair(chart)
     if kwargs.get("on_select") not in (None, "ignore"):
-        kwargs = _selection_kwargs(spec, kwargs)
-    if "height" not in kwargs:
-        height = spec.get("height")
-        if isinstance(height, int | float):
-            kwargs["height"] = int(height) + _CHART_CHROME_PX + theme.legend_height(spec)
+        kwargs = _selection_kwargs(ready.selections, kwargs)
+    if "height" not in kwargs and ready.height is not None:
+        kwargs["height"] = ready.height
     st.html(_HIDE_TOOLBAR_DOWNLOAD)
-    return st.altair_chart(chart, **kwargs)
+    return st.altair_chart(ready.chart, **kwargs)
 
 
 def _spec(chart) -> dict:

@@ -13,6 +13,10 @@ import pandas as pd
 import streamlit as st
 
 import reports
+from data_access.filters import Filters
+from data_access.loaders.base import CACHE_TTL_S
+from data_access.scope import Scope
+from data_access.settings import resolve_url
 from reports.view import View
 from ui import drill, exports, notes, render, widgets
 from ui.page import PageContext
@@ -65,7 +69,9 @@ def _fragment(view_id: str, ctx: PageContext, below: Below | None, above: Below 
 def _draw(view_id: str, ctx: PageContext, below: Below | None, above: Below | None) -> None:
     view = reports.get(view_id)
     params = own_params(view, ctx)
-    df = render.load(reports.frame, view, ctx.scope, ctx.filters, None, params)
+    df = render.load(
+        _frame, view.id, ctx.scope, ctx.filters, resolve_url(), tuple(sorted(params.items()))
+    )
     st.markdown(f"**{render.plain(view.headline(df))}**")
     if above is not None:
         above(df, params)
@@ -73,21 +79,26 @@ def _draw(view_id: str, ctx: PageContext, below: Below | None, above: Below | No
         render.no_data(None)
         return
     chosen = view.drill_for(params)
-    fig = reports.figure(
-        view,
+    built = _built(
+        view.id,
         df,
-        subtitle=ctx.context,
-        events=ctx.events,
-        params=params,
-        interactive=chosen is not None,
+        repr(sorted(df.attrs.items())),
+        ctx.context,
+        ctx.events,
+        tuple(sorted(params.items())),
+        chosen is not None,
     )
     chart_key = f"view_{view.id}"
     if view.plotly:
+        fig = built
         _lazy_plotly(view, fig, chart_key)
-    elif chosen is not None:  # render.altair drops on_select if the figure defines none
-        render.altair(fig, key=chart_key, on_select=_picked(chart_key, chosen.field, chosen.kind))
     else:
-        render.altair(fig, key=chart_key)
+        fig = built.chart
+        if chosen is not None:  # render.altair drops on_select if the figure defines none
+            on_select = _picked(chart_key, chosen.field, chosen.kind)
+            render.altair(built, key=chart_key, on_select=on_select)
+        else:
+            render.altair(built, key=chart_key)
     note = view.note_for(df, params)
     if note:
         st.caption(note)
@@ -95,6 +106,47 @@ def _draw(view_id: str, ctx: PageContext, below: Below | None, above: Below | No
     if below is not None:
         below(df, params)
     exports.view_menu(view, df, fig, ctx, params)
+
+
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=512, show_spinner=False)
+def _frame(
+    view_id: str, scope: Scope, filters: Filters, url: str, params: tuple[tuple[str, str], ...]
+) -> pd.DataFrame:
+    """The view's frame, kept as long as the loaders keep theirs: what a view computes from
+    its loaders' results (a decomposition, shares, flags) is done once per viewer scope,
+    filters, warehouse and settings, not on every rerun. Keyed by the scope like every
+    loader, so no viewer gets a frame made for another scope."""
+    return reports.frame(reports.get(view_id), scope, filters, url, dict(params))
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _built(
+    view_id: str,
+    df: pd.DataFrame,
+    attrs: str,
+    subtitle: str,
+    events: pd.DataFrame | None,
+    params: tuple[tuple[str, str], ...],
+    interactive: bool,
+):
+    """The view's figure for this frame (a Plotly figure, or an Altair chart prepared for
+    the screen), built once per distinct frame, settings and events: a rerun that shows
+    the same data (a fresh tab, a filter set back, another view's own setting) reuses it
+    instead of building and serialising the chart again. ``attrs``: the frame's attrs
+    (some figures read them), which the frame's hash leaves out. Figures are never changed
+    after they are built, and the key holds the data itself, so sharing them between
+    sessions shares nothing a viewer could not see."""
+    del attrs  # part of the key only
+    view = reports.get(view_id)
+    fig = reports.figure(
+        view,
+        df,
+        subtitle=subtitle,
+        events=events,
+        params=dict(params),
+        interactive=interactive,
+    )
+    return fig if view.plotly else render.prepare_altair(fig)
 
 
 def diagram_key(view: View) -> str:

@@ -1,6 +1,7 @@
-"""Random slices through the real app (hypothesis + AppTest): every analysis page renders
-every view for slices drawn from the warehouse's own values, with no exception element, no
-leaked internals and no "None"/"NaN"/"typologys" on screen. Few examples per page (the
+"""Random slices through the real app (hypothesis + AppTest): every analysis page (the Policy
+lab and the Operations plan too) renders every view for slices drawn from the warehouse's
+own values, with no exception element, no leaked internals and no "None"/"NaN"/"typologys"
+on screen. Few examples per page (the
 fast half with many examples is tests/test_random_slices.py); derandomized for CI."""
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ import os
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 
+from data_access.access import PAGE_SLUGS
 from tests.support.apptest import assert_clean, run_app, screen_text
 from tests.test_random_slices import BAD_WORDS, options, slices
 
-PAGES = ("overview", "trends", "funnel", "enforcement", "cases", "exposure")
+# The analysis pages: every page in navigation order before the Deck builder.
+PAGES = PAGE_SLUGS[: PAGE_SLUGS.index("deck")]
 
 
 @pytest.mark.parametrize("page", PAGES)
