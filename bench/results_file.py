@@ -10,6 +10,9 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS_MD = ROOT / "bench" / "RESULTS.md"
 RESULTS_JSON = ROOT / "bench" / "RESULTS.json"
 BROWSER_HEADING = "## Browser"
+POLICY_HEADING = "## Policy lab"  # bench/policy.py's section
+# Sections other benchmarks write, which the scale benchmark's rewrite carries over.
+KEPT_HEADINGS = (BROWSER_HEADING, POLICY_HEADING)
 
 
 def split_section(text: str, heading: str = BROWSER_HEADING) -> tuple[str, str]:
@@ -48,9 +51,13 @@ def write_browser(section_md: str, data: dict) -> None:
 
 
 def keep_browser(md: str, results: dict) -> tuple[str, dict]:
-    """For the scale benchmark, which rewrites both files: carry the browser part over."""
-    _, section = split_section(RESULTS_MD.read_text()) if RESULTS_MD.is_file() else ("", "")
+    """For the scale benchmark, which rewrites both files: carry the other benchmarks' parts
+    over (the browser section and its JSON, the Policy lab section)."""
+    old_md = RESULTS_MD.read_text() if RESULTS_MD.is_file() else ""
+    for heading in KEPT_HEADINGS:
+        _, section = split_section(old_md, heading)
+        md = with_section(md, section, heading)
     old = read_json()
     if "browser" in old:
         results = {**results, "browser": old["browser"]}
-    return with_section(md, section), results
+    return md, results
