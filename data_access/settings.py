@@ -44,15 +44,19 @@ def resolve_url(secrets_path: Path = SECRETS) -> str:
     return _secrets_url(secrets_path) or default_url()
 
 
+# What the sidebar calls a backend whose SQLAlchemy name is not what its users know it by:
+# a ``hive://`` URL is a Spark Thrift server (PyHive's dialect), not Apache Hive.
+_BACKEND_NAMES = {"duckdb": "embedded DuckDB", "hive": "Spark SQL"}
+
+
 def describe_url(url: str) -> str:
     """A credential- and path-free description, e.g. 'postgresql warehouse'."""
     try:
         u = make_url(url)
     except Exception:
         return "an unparseable warehouse URL"
-    if u.get_backend_name() == "duckdb":
-        return "embedded DuckDB warehouse"
-    return f"{u.get_backend_name()} warehouse"
+    backend = u.get_backend_name()
+    return f"{_BACKEND_NAMES.get(backend, backend)} warehouse"
 
 
 def ensure_sqlite_dir(url: str) -> None:

@@ -30,6 +30,12 @@ def test_describe_url_never_shows_credentials():
     assert "warehouse.duckdb" not in settings.describe_url("duckdb:////data/warehouse.duckdb")
 
 
+def test_describe_url_names_spark_sql_not_the_hive_dialect():
+    # The sidebar's caption on a Spark Thrift server: no "hive", no host, port or database.
+    text = settings.describe_url("hive://reader@spark.internal:10000/fraud_demo")
+    assert text == "Spark SQL warehouse"
+
+
 def test_secrets_example_is_committed_and_secrets_is_ignored():
     root = settings.ROOT
     assert (root / ".streamlit" / "secrets.toml.example").is_file()

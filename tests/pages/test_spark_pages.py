@@ -31,3 +31,6 @@ def test_page_renders_on_spark(monkeypatch, spark_url, demo_frames, page):
     assert_clean(at)
     assert not at.error, [e.value for e in at.error]
     assert at.title, "the page drew no title"
+    # The sidebar names the backend as its users know it: Spark SQL, not PyHive's "hive".
+    captions = " ".join(c.value for c in at.sidebar.caption)
+    assert "Spark SQL warehouse" in captions and "hive" not in captions.lower(), captions
