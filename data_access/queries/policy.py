@@ -138,9 +138,9 @@ def ignored_filters(f: Filters) -> tuple[str, ...]:
 
 
 class _Doubles:
-    """mart_track_month's columns with money as DOUBLE: sums of CASEs over NUMERIC(18, 4)
-    widen to 128-bit decimals, several times slower to add up at scale (EUR to the cent
-    is kept: a double holds 15 significant digits)."""
+    """A mart's columns with money as DOUBLE: sums of CASEs over NUMERIC(18, 4) widen to
+    128-bit decimals, several times slower to add up at scale (EUR to the cent is kept: a
+    double holds 15 significant digits)."""
 
     def __init__(self, cols) -> None:
         self._cols = cols
@@ -198,24 +198,24 @@ def policy_measures(p: Policy, t=s.mart_track_month) -> dict[str, ColumnElement]
         and_(fined, m.true_artificial_streams * 2 < m.streams),
         rem_streams > m.true_artificial_streams,
     )
+    # Constant factors outside the SUMs, and a sum of terms as the terms' SUMs (one CASE
+    # or column per row each, no row-wise additions): the same totals for less work per row.
     return {
         "tracks_fined": sum_if(fined),
-        "fees_eur": sum_if(fined, _double(p.fee_eur)),
+        "fees_eur": sum_if(fined) * _double(p.fee_eur),
         "tracks_enforced": sum_if(rem_streams > 0),
         "streams_removed": func.coalesce(func.sum(rem_streams), 0),
         "streams_demonetised": func.coalesce(
             func.sum(case((demonetised, m.streams), else_=rem_streams)), 0
         ),
         "royalties_returned_eur": func.coalesce(func.sum(returned), 0),
-        "withheld_eur": func.coalesce(
-            func.sum(case((demonetised, 0), else_=_double(p.withhold) * added(enforced_royalty))),
-            0,
-        ),
+        "withheld_eur": _double(p.withhold)
+        * func.coalesce(func.sum(case((demonetised, 0), else_=added(enforced_royalty))), 0),
         "protected_eur": func.coalesce(func.sum(protected), 0),
         "at_risk_eur": func.coalesce(func.sum(m.artificial_royalty_eur - protected), 0),
         "honest_hit": sum_if(honest),
-        "reviews": func.coalesce(func.sum(added(reviews)), 0),
-        "review_hours": func.coalesce(func.sum(added(hours)), 0),
+        "reviews": added(func.coalesce(func.sum(r), 0) for r in reviews),
+        "review_hours": added(func.coalesce(func.sum(h), 0) for h in hours),
     }
 
 
