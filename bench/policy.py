@@ -9,16 +9,21 @@
 file (default: beside the source, ``<source>-policy.duckdb``).
 
 The scale-100 warehouse is big (12 GB) and may be shared: it is opened read-only. The
-benchmark's own DuckDB file attaches it, builds mart_track_month from its facts (the mart
-builder's own statement) and copies the two small tables the replay also reads (mart_appeal,
-fact_detection), once. Each timing is a cold call of the loaders' work (no app cache), the
-median of ``--repeat`` runs. The figure is written to bench/RESULTS.md ("Policy lab").
-Not part of the test run's pass/fail.
+benchmark's own DuckDB file attaches it, builds mart_track_month from its facts and its two
+derivatives the replay reads (mart_track_month_touched, mart_track_month_quiet) with the mart
+builder's own statements, copies the small tables the replay also reads (mart_appeal,
+fact_detection, the label and distributor names) and notes the source's size (stream rows,
+tracks: the scale reported is tracks / the generator's tracks per unit of scale), once; a
+file of an older benchmark gets what it lacks. Each timing is a cold call of the loaders'
+work (no app cache; the app's engine settings, FRAUD_DUCKDB_MEMORY_MB included), the median
+of ``--repeat`` runs. The figure is written to bench/RESULTS.md ("Policy lab"). Not part of
+the test run's pass/fail.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import statistics
@@ -32,51 +37,90 @@ TARGET_S = 1.0
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Policy lab"
 COPIED = ("mart_appeal", "fact_detection")
+SOURCE_SIZE = "bench_source"  # one row: the source's stream rows and tracks
+# Built from mart_track_month (data_access.marts), in the benchmark's file.
+DERIVED = ("mart_track_month_touched", "mart_track_month_quiet")
+SIZE_TABLES = ("fact_streams_daily", "dim_track")  # counted for the scale
 SOURCES = (ROOT / "bench" / "out" / "warehouse-s100.duckdb", Path("/work/bench-out/s100.duckdb"))
 
 
 def prepare(source: Path, target: Path) -> float:
-    """Build ``target`` (mart_track_month over ``source``'s facts); seconds taken, 0 if it
-    exists."""
+    """Build ``target`` (mart_track_month over ``source``'s facts, its derivatives, the
+    source's size), or add what an existing one lacks; seconds taken, 0 if nothing was."""
     import duckdb
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.schema import CreateTable
 
-    from data_access import marts
     from data_access import schema as s
 
-    if target.exists():
-        return 0.0
     t0 = time.perf_counter()
-    dialect = make_url("duckdb://").get_dialect()()
-    q = dialect.identifier_preparer.quote
+    if target.exists():
+        # Opened for writing only when it lacks something (it may be a shared warehouse).
+        with duckdb.connect(str(target), read_only=True) as ro:
+            rows = ro.sql("SELECT table_name FROM information_schema.tables").fetchall()
+        have = {name for (name,) in rows}
+        derived = [name for name in DERIVED if name not in have]
+        note = source.exists() and SOURCE_SIZE not in have and not set(SIZE_TABLES) <= have
+        if not derived and not note:
+            return 0.0
+        con = duckdb.connect(str(target), config={"memory_limit": "8GB", "threads": 2})
+        try:
+            for name in derived:
+                _fill(con, s.metadata.tables[name])
+            if note:
+                con.execute(f"ATTACH {_literal(source)} AS src (READ_ONLY)")
+                _note_size(con)
+                con.execute("DETACH src")
+        finally:
+            con.close()
+        return time.perf_counter() - t0
     partial = target.with_suffix(".partial")
     partial.unlink(missing_ok=True)
     con = duckdb.connect(str(partial), config={"memory_limit": "8GB", "threads": 2})
+    q = _quote
     try:
         # DDL takes no bound parameters: the path is a quoted literal, table names come from
         # the schema (an allow-list) and are quoted identifiers.
         con.execute(f"ATTACH {_literal(source)} AS src (READ_ONLY)")
-        stmt = marts.fill_statement(s.mart_track_month)
         for t in (*s.DIMENSIONS, *s.FACTS):
             if t.name not in COPIED:
                 con.execute(f"CREATE VIEW {q(t.name)} AS SELECT * FROM src.{q(t.name)}")
         for name in COPIED:
             con.execute(f"CREATE TABLE {q(name)} AS SELECT * FROM src.{q(name)}")
-        con.execute(str(CreateTable(s.mart_track_month).compile(dialect=dialect)))
-        sql = stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
-        con.execute(str(sql))
+        _fill(con, s.mart_track_month)
         for t in (*s.DIMENSIONS, *s.FACTS):
             if t.name not in COPIED:
                 con.execute(f"DROP VIEW {q(t.name)}")
+        for name in DERIVED:
+            _fill(con, s.metadata.tables[name])
         # The replay reads dimension names for the members most affected.
         for t in (s.dim_label, s.dim_distributor):
             con.execute(f"CREATE TABLE {q(t.name)} AS SELECT * FROM src.{q(t.name)}")
+        _note_size(con)
         con.execute("DETACH src")
     finally:
         con.close()
     partial.rename(target)
     return time.perf_counter() - t0
+
+
+def _fill(con, table) -> None:
+    """Create ``table`` and fill it with the mart builder's statement."""
+    from sqlalchemy.schema import CreateTable
+
+    from data_access import marts
+
+    dialect = _dialect()
+    con.execute(str(CreateTable(table).compile(dialect=dialect)))
+    stmt = marts.fill_statement(table)
+    con.execute(str(stmt.compile(dialect=dialect, compile_kwargs={"literal_binds": True})))
+
+
+def _note_size(con) -> None:
+    """The attached source's stream rows and tracks (SIZE_TABLES), as one row of
+    SOURCE_SIZE."""
+    streams, tracks = (f"(SELECT count(*) FROM src.{_quote(name)})" for name in SIZE_TABLES)
+    con.execute(
+        f"CREATE TABLE {_quote(SOURCE_SIZE)} AS SELECT {streams} AS stream_rows, {tracks} AS tracks"
+    )
 
 
 def _time(fn, repeat: int) -> tuple[float, float, float]:
@@ -92,6 +136,9 @@ def _time(fn, repeat: int) -> tuple[float, float, float]:
 
 
 def run(url: str, repeat: int) -> dict:
+    from sqlalchemy import column, func, inspect, select, table
+
+    from data_access import schema as s
     from data_access.engine import make_engine
     from data_access.filters import Filters
     from data_access.loaders import policy as lp
@@ -102,14 +149,25 @@ def run(url: str, repeat: int) -> dict:
     load = os.getloadavg()
     engine = make_engine(url)
     with engine.connect() as conn:
-        from sqlalchemy import func, select
-
-        from data_access import schema as s
-
         m = s.mart_track_month
         first, last, rows = conn.execute(
             select(func.min(m.c.date_key), func.max(m.c.date_key), func.count())
         ).one()
+        derived = {
+            name: conn.execute(
+                select(func.count()).select_from(s.metadata.tables[name])
+            ).scalar_one()
+            for name in DERIVED
+        }
+        size, have = None, set(inspect(conn).get_table_names())
+        if SOURCE_SIZE in have:
+            noted = table(SOURCE_SIZE, column("stream_rows"), column("tracks"))
+            size = tuple(conn.execute(select(noted.c.stream_rows, noted.c.tracks)).one())
+        elif set(SIZE_TABLES) <= have:  # the warehouse itself (--url of the source)
+            size = tuple(
+                conn.execute(select(func.count()).select_from(s.metadata.tables[n])).scalar_one()
+                for n in SIZE_TABLES
+            )
     engine.dispose()
     end = last.replace(day=28)
     f = Filters(start=date(end.year - 2, end.month, 1), end=end)
@@ -130,6 +188,9 @@ def run(url: str, repeat: int) -> dict:
     timings = {name: _time(fn, repeat) for name, fn in cases.items()}
     return {
         "rows": rows,
+        "derived": derived,
+        "size": size,
+        "load_end": os.getloadavg(),
         "first": first,
         "last": last,
         "filters": f,
@@ -144,16 +205,20 @@ def write(result: dict, *, url: str, built_s: float, repeat: int) -> str:
     f = result["filters"]
     one, _, one_cpu = result["timings"]["one policy (vs current)"]
     load = ", ".join(f"{x:.1f}" for x in result["load"])
+    load_end = ", ".join(f"{x:.1f}" for x in result["load_end"])
     lines = [
         SECTION,
         "",
         f"Generated by `python -m bench.policy` on {time.strftime('%Y-%m-%d %H:%M')} "
         f"({platform.machine()}, {os.cpu_count()} CPUs, DuckDB {duckdb.__version__}; load "
-        f"average at start {load}: the machine was shared, wall times are upper bounds).",
+        f"average {load} at start, {load_end} at the end: above the number of CPUs the "
+        "machine was shared, wall times are upper bounds and CPU time is the figure that "
+        "holds).",
         "",
-        f"Scale-100 warehouse; mart_track_month {result['rows']:,} rows "
-        f"({result['first']:%b %Y} – {result['last']:%b %Y})"
-        + (f", built in {built_s:.0f} s" if built_s else "")
+        f"{_described(result['size'])}; mart_track_month {result['rows']:,} rows "
+        f"({result['first']:%b %Y} – {result['last']:%b %Y}), "
+        + ", ".join(f"{name} {n:,}" for name, n in result["derived"].items())
+        + (f"; built in {built_s:.0f} s" if built_s else "")
         + f". Period {f.start} – {f.end} (two years), full scope, cold (no app cache), "
         f"median of {repeat}. CPU = this process's CPU time (DuckDB runs in it). "
         f"Target: one policy ≤ {TARGET_S:g} s.",
@@ -179,8 +244,34 @@ def write(result: dict, *, url: str, built_s: float, repeat: int) -> str:
         text = text.rstrip("\n") + "\n\n" + section
     RESULTS.write_text(text)
     return (
-        f"policy lab: one policy over two years at scale 100 in {one:.3f} s ({one_cpu:.3f} s CPU)"
+        f"policy lab, {_described(result['size'])}: one policy over two years in {one:.3f} s "
+        f"({one_cpu:.3f} s CPU)"
     )
+
+
+@functools.cache
+def _dialect():
+    from sqlalchemy.engine import make_url
+
+    return make_url("duckdb://").get_dialect()()
+
+
+def _described(size) -> str:
+    """The source warehouse's scale, from its size (the demo generator's tracks per unit of
+    scale), or that it is unknown (a benchmark file without the source's size)."""
+    from data_access.demo.dimensions import TRACKS_PER_SCALE
+
+    if size is None:
+        return "Warehouse of unknown scale (its size was not recorded)"
+    stream_rows, tracks = size
+    return (
+        f"Scale-{tracks / TRACKS_PER_SCALE:.3g} demo warehouse ({stream_rows:,} stream rows, "
+        f"{tracks:,} tracks)"
+    )
+
+
+def _quote(name: str) -> str:
+    return _dialect().identifier_preparer.quote(name)
 
 
 def _literal(path) -> str:

@@ -34,7 +34,7 @@ from sqlalchemy.schema import CreateTable
 
 from data_access import schema as s
 from data_access.dialect import CreateTableAs, as_date, hours_between, true, trunc_date
-from data_access.queries.measures import sum_if
+from data_access.queries.measures import added, sum_if
 
 
 def daily_fraud_select() -> Select:
@@ -460,6 +460,64 @@ def track_month_select() -> Select:
     )
 
 
+def touched(t=None) -> ColumnElement:
+    """Track-months of mart_track_month (or ``t``, a table with its columns) a detection
+    touched: flagged rows or a detection that month; on the others (most of them) only the
+    Policy lab's demonetisation rules act."""
+    m = (s.mart_track_month if t is None else t).c
+    return or_(
+        added([m[f"{k}_streams"] for k in s.DETECTOR_KINDS]) > 0,
+        added([m[f"{k}_detections"] for k in s.DETECTOR_KINDS]) > 0,
+    )
+
+
+def band_floor(value, edges) -> ColumnElement:
+    """The largest of ``edges`` at most ``value`` (-1 below them all): ``floor < e`` holds
+    exactly when ``value < e``, for each ``e`` of ``edges``."""
+    return case(*((value >= e, e) for e in sorted(edges, reverse=True)), else_=-1)
+
+
+def track_month_touched_select() -> Select:
+    """mart_track_month's rows a detection touched, every column."""
+    m = s.mart_track_month
+    return select(*m.c).where(touched())
+
+
+def track_month_quiet_select() -> Select:
+    """mart_track_month's rows no detection touched, summed per month, label, distributor
+    and demonetisation band (schema.mart_track_month_quiet)."""
+    m = s.mart_track_month.c
+    # The bands in a subquery: grouped by name, not by an expression holding bound values
+    # (PostgreSQL would not match its GROUP BY's parameters to the SELECT's).
+    rows = (
+        select(
+            m.date_key,
+            m.label_id,
+            m.distributor_id,
+            band_floor(m.streams_12m, s.POLICY_MIN_STREAMS).label("streams_12m_floor"),
+            m.is_noise,
+            case((m.is_noise, band_floor(m.duration_s, s.POLICY_NOISE_MIN_S))).label(
+                "duration_s_floor"
+            ),
+            m.streams,
+            m.royalty_eur,
+            m.artificial_royalty_eur,
+            func.least(m.artificial_royalty_eur, m.royalty_eur).label("protected_eur"),
+        )
+        .where(~touched())
+        .subquery("quiet")
+    )
+    keys = [rows.c[c.name] for c in s.mart_track_month_quiet.columns[:6]]
+    return select(
+        *keys,
+        func.count(),
+        func.sum(rows.c.streams),
+        func.sum(rows.c.royalty_eur),
+        func.sum(rows.c.artificial_royalty_eur),
+        func.sum(rows.c.protected_eur),
+    ).group_by(*keys)
+
+
 BUILDERS = {
     s.mart_daily_fraud: daily_fraud_select,
     s.mart_daily_detection: daily_detection_select,
@@ -473,6 +531,9 @@ BUILDERS = {
     s.mart_appeal: appeal_select,
     s.mart_detection_latency: detection_latency_select,
     s.mart_track_month: track_month_select,
+    # After mart_track_month, which they read.
+    s.mart_track_month_touched: track_month_touched_select,
+    s.mart_track_month_quiet: track_month_quiet_select,
 }
 
 

@@ -504,6 +504,39 @@ mart_track_month = Table(
     ),
 )
 
+# The Policy lab's replay reads two derivatives of mart_track_month (data_access.marts
+# builds them from it): the track-months a detection touched, every column, the only rows
+# where detections, fees, withholding and reviews act; and the others rolled up. On an
+# untouched track-month only the demonetisation rules act (fewer than ``min_streams`` streams
+# in 12 months; a noise track shorter than ``noise_min_s``), so its rows are summed per
+# month, label, distributor and the band of each rule's values they fall in: the band's
+# floor is the largest allowed value at most the row's own (-1 below them all), and
+# ``floor < value`` holds exactly when ``own < value`` for every allowed value. The Policy
+# lab offers these values only (its parameters' allow-lists); a policy with others is
+# replayed on mart_track_month's rows. Changing them means rebuilding the rollup.
+POLICY_MIN_STREAMS = (0, 250, 500, 1000, 2000, 5000)
+POLICY_NOISE_MIN_S = (0, 30, 60, 90, 120, 180)
+mart_track_month_touched = Table(
+    "mart_track_month_touched",
+    metadata,
+    *(c._copy() for c in mart_track_month.columns),
+)
+mart_track_month_quiet = Table(
+    "mart_track_month_quiet",
+    metadata,
+    Column("date_key", Date, nullable=False, comment="first day of the royalty month"),
+    Column("label_id", Integer, nullable=False),
+    Column("distributor_id", Integer, nullable=False),
+    Column("streams_12m_floor", BigInteger, nullable=False, comment="of POLICY_MIN_STREAMS"),
+    Column("is_noise", Boolean, nullable=False),
+    Column("duration_s_floor", SmallInteger, comment="of POLICY_NOISE_MIN_S; NULL: not noise"),
+    Column("track_months", BigInteger, nullable=False),
+    Column("streams", BigInteger, nullable=False),
+    Column("royalty_eur", MONEY, nullable=False),
+    Column("artificial_royalty_eur", MONEY, nullable=False),
+    Column("protected_eur", MONEY, nullable=False, comment="least(artificial, royalty) per row"),
+)
+
 DIMENSIONS = (
     dim_date,
     dim_market,
@@ -536,6 +569,8 @@ MARTS = (
     mart_appeal,
     mart_detection_latency,
     mart_track_month,
+    mart_track_month_touched,
+    mart_track_month_quiet,
 )
 # Built from mart_daily_fraud (the weekly one from the daily label rollup).
 ROLLUPS = (mart_daily_market_fraud, mart_daily_label_fraud, mart_weekly_label_fraud)

@@ -15,12 +15,16 @@ from analytics import format as fmt
 from analytics.policy import describe
 from charts import policy as cp
 from data_access.loaders import policy as lp
-from data_access.queries.policy import CURRENT, Policy
+from data_access.queries.policy import CURRENT, MIN_STREAMS_VALUES, NOISE_MIN_S_VALUES, Policy
 from reports.view import COUNT_FORMAT, MONEY_FORMAT, Native, Param, View
 
 MAX_CANDIDATES = 3
 _CUTOFF_KINDS = ("rule", "model")
 _DEFAULTS = {1: {"fee": "80", "amount": "15"}}  # the issue's first question: 80% / EUR 15
+# The demonetisation rules' values: those the quiet rollup's bands answer for (off them, a
+# replay reads every row).
+_MIN_STREAMS = tuple(str(v) for v in MIN_STREAMS_VALUES)
+_NOISE_MIN_S = tuple(str(v) for v in NOISE_MIN_S_VALUES)
 
 
 def _candidate_params(i: int) -> tuple[Param, ...]:
@@ -50,7 +54,7 @@ def _candidate_params(i: int) -> tuple[Param, ...]:
         param(
             "min_streams",
             "Min streams/12 mo",
-            ("0", "250", "500", "1000", "2000", "5000"),
+            _MIN_STREAMS,
             "1000",
             "Tracks with fewer streams over the 12 months ending with a royalty month earn "
             "nothing that month.",
@@ -58,7 +62,7 @@ def _candidate_params(i: int) -> tuple[Param, ...]:
         param(
             "noise_s",
             "Noise min (s)",
-            ("0", "30", "60", "90", "120", "180"),
+            _NOISE_MIN_S,
             "120",
             "Noise tracks shorter than this earn nothing.",
         ),
@@ -93,7 +97,7 @@ CANDIDATE_PARAMS = {i: _candidate_params(i) for i in range(1, MAX_CANDIDATES + 1
 SWEEP_VALUES = {
     "fee_threshold": ("0.5", "0.6", "0.7", "0.75", "0.8", "0.85", "0.9", "0.95", "0.99"),
     "fee_eur": ("0", "5", "10", "15", "20", "30", "45"),
-    "min_streams": ("0", "250", "500", "1000", "2000", "5000"),
+    "min_streams": _MIN_STREAMS,
     "model_auto": ("0.8", "0.85", "0.9", "0.95", "0.98", "0.99", "1.01"),
     "rule_ignore": ("0", "0.3", "0.4", "0.5", "0.6", "0.7"),
 }

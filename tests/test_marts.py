@@ -333,6 +333,10 @@ _GRAIN_COLUMNS = {
     "track_id",
     "appeal_id",
     "detection_id",
+    # mart_track_month_quiet's demonetisation bands
+    "streams_12m_floor",
+    "is_noise",
+    "duration_s_floor",
 }
 
 

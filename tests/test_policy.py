@@ -35,6 +35,15 @@ POLICIES = (
     q.Policy(auto=(("model", 0.9), ("rule", 0.95)), ignore=(("rule", 0.6),), withhold=0.25),
     q.Policy(fee_threshold=0.0, fee_eur=0, ignore=(("model", 0.99), ("rule", 0.7))),
 )
+# Policies the page can set (demonetisation values on the quiet rollup's band edges):
+# replayed on mart_track_month_quiet; POLICIES[2] is off them (its batch reads the rows).
+ON_EDGES = (
+    q.CURRENT,
+    q.Policy(fee_threshold=0.8, fee_eur=15, min_streams=5000, noise_min_s=180),
+    q.Policy(min_streams=0, noise_min_s=0, withhold=1),
+    q.Policy(min_streams=250, noise_min_s=30, auto=(("model", 0.9),), ignore=(("rule", 0.6),)),
+    q.Policy(fee_threshold=0.0, fee_eur=0, min_streams=2000, noise_min_s=90),
+)
 
 
 @pytest.fixture(scope="module")
@@ -206,22 +215,67 @@ def _measures(row: pd.Series, i: int) -> dict[str, float]:
     return {m: float(row[f"p{i}__{m}"]) for m in q.MEASURES}
 
 
-@pytest.mark.parametrize(
-    "f",
-    [ALL, Filters(start=date(2026, 2, 10), end=date(2026, 8, 31), labels=(3, 7, 11, 99))],
-    ids=["all", "slice"],
-)
-def test_every_measure_matches_pandas(engine: Engine, expected_mart: pd.DataFrame, f) -> None:
-    row = _run(engine, q.policy_replay_query(f, FULL, POLICIES)).iloc[0]
+SLICE = Filters(start=date(2026, 2, 10), end=date(2026, 8, 31), labels=(3, 7, 11, 99))
+
+
+@pytest.mark.parametrize("policies", [POLICIES, ON_EDGES], ids=["rows", "rollup"])
+@pytest.mark.parametrize("f", [ALL, SLICE], ids=["all", "slice"])
+def test_every_measure_matches_pandas(
+    engine: Engine, expected_mart: pd.DataFrame, f, policies
+) -> None:
+    stmt = q.policy_replay_query(f, FULL, policies)
+    assert ("mart_track_month_quiet" in str(stmt)) is (policies is ON_EDGES)
+    row = _run(engine, stmt).iloc[0]
     rows = _in(expected_mart, f)
     assert len(rows) > 0
-    for i, p in enumerate(POLICIES):
+    for i, p in enumerate(policies):
         got, want = _measures(row, i), replay(rows, p)
         for m in q.MEASURES:
             assert got[m] == pytest.approx(want[m], rel=1e-9, abs=0.01 * max(1, len(rows))), (i, m)
     # The policies differ where they should (the test could fail).
     assert _measures(row, 1)["tracks_fined"] > _measures(row, 0)["tracks_fined"]
     assert _measures(row, 3)["reviews"] < _measures(row, 0)["reviews"]
+    assert _measures(row, 2)["streams_demonetised"] != _measures(row, 0)["streams_demonetised"]
+
+
+@pytest.mark.parametrize("f", [ALL, SLICE], ids=["all", "slice"])
+def test_the_quiet_rollup_answers_as_the_rows_do(engine: Engine, f) -> None:
+    """Every value the page offers, on the rollup and on mart_track_month's rows: equal."""
+    sweep = [
+        replace(q.CURRENT, min_streams=n, noise_min_s=d)
+        for n in q.MIN_STREAMS_VALUES
+        for d in q.NOISE_MIN_S_VALUES[::2]
+    ]
+    assert q.rollup_answers(sweep) and not q.rollup_answers(POLICIES)
+    demonetised = set()
+    for batch in (sweep[:9], sweep[9:]):
+        fast = _run(engine, q.policy_replay_query(f, FULL, batch)).iloc[0]
+        rows = q.policy_replay_query(f, FULL, batch, rollup=False)
+        assert "mart_track_month_quiet" not in str(rows)
+        slow = _run(engine, rows).iloc[0]
+        for i in range(len(batch)):
+            assert _measures(fast, i) == pytest.approx(_measures(slow, i), rel=1e-9, abs=1e-6)
+            demonetised.add(_measures(fast, i)["streams_demonetised"])
+    # The bands matter: not every value demonetises the same streams (a slice of four
+    # small labels has few distinct answers).
+    assert len(demonetised) >= (4 if f is ALL else 2)
+
+
+def test_the_quiet_rollup_sums_the_untouched_rows(engine: Engine, expected_mart) -> None:
+    """mart_track_month = mart_track_month_touched + mart_track_month_quiet's track-months,
+    and each band holds only rows of its floors."""
+    touched = _run(engine, select(s.mart_track_month_touched))
+    quiet = _run(engine, select(s.mart_track_month_quiet))
+    m = expected_mart
+    is_touched = sum(m[f"{k}_streams"] + m[f"{k}_detections"] for k in KINDS)
+    assert len(touched) == int((is_touched > 0).sum()) > 0
+    untouched = m[is_touched == 0]
+    assert quiet["track_months"].sum() == len(untouched) > len(quiet) > 0
+    assert quiet["streams"].sum() == untouched["streams"].sum()
+    assert set(quiet["streams_12m_floor"]) <= {-1, *q.MIN_STREAMS_VALUES}
+    noise = quiet[quiet["is_noise"].astype(bool)]
+    assert noise["duration_s_floor"].notna().all() and len(noise) > 0
+    assert quiet.loc[~quiet["is_noise"].astype(bool), "duration_s_floor"].isna().all()
 
 
 def test_current_policy_reproduces_the_warehouse_fees(engine: Engine, demo_frames) -> None:

@@ -125,7 +125,11 @@ EXTRA: dict[str, list[dict]] = {
     "changes.fraud_change_query": [{"comparison": c} for c in ("week", "period", "year")],
     "changes.enforcement_change_query": [{"comparison": "period"}],
     "changes.case_change_query": [{"comparison": "year"}],
-    "policy.policy_replay_query": [{"policies": _POLICIES}],
+    # The quiet rollup, and the untouched rows (a policy off the rollup's band edges).
+    "policy.policy_replay_query": [
+        {"policies": _POLICIES},
+        {"policies": (*_POLICIES, policy.Policy(min_streams=1234))},
+    ],
     "policy.policy_affected_query": [
         {"policies": _POLICIES, "by": b} for b in ("label", "distributor")
     ],

@@ -203,6 +203,9 @@ def small_dimensions() -> dict[str, pd.DataFrame]:
     }
 
 
+TRACKS_PER_SCALE = 8000  # catalogue size of a scale-1 warehouse (bench reports read it back)
+
+
 def catalogue(
     rng: np.random.Generator, scale: float, *, label_scale: float | None = None
 ) -> dict[str, pd.DataFrame]:
@@ -216,7 +219,7 @@ def catalogue(
     ls = scale if label_scale is None else label_scale
     n_dist = max(8, round(40 * ls**0.5))
     n_labels = max(40, round(1200 * ls**0.5))
-    n_tracks = max(400, round(8000 * scale))
+    n_tracks = max(400, round(TRACKS_PER_SCALE * scale))
     n_artists = max(100, n_tracks // 4)
 
     tiers = np.array(["major"] * 3 + ["indie aggregator"] * max(2, n_dist // 3))

@@ -17,6 +17,15 @@ def total(value) -> ColumnElement:
     return func.coalesce(func.sum(value), 0)
 
 
+def added(parts) -> ColumnElement:
+    """``parts[0] + parts[1] + ...``: one row's terms (a SUM adds rows up)."""
+    parts = list(parts)
+    out = parts[0]
+    for p in parts[1:]:
+        out = out + p
+    return out
+
+
 def sum_if(cond, value=1) -> ColumnElement:
     """SUM of ``value`` over the rows where ``cond`` holds (a count by default), 0 over none."""
     return func.coalesce(func.sum(case((cond, value), else_=0)), 0)
