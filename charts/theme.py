@@ -231,6 +231,10 @@ PLOTLY_SCREEN_CONFIG = {
     "modeBarButtonsToRemove": ["toImage"],
 }
 _LEGEND_ROW_PX = 20
+# Beyond its rows a bottom legend takes its offset from the axis title and its padding:
+# ~40 px in Chromium (measured on the Operations plan's half-width charts, whose plots
+# were squeezed by that much when only 10 px were counted).
+_LEGEND_PAD_PX = 40
 _GRADIENT_LEGEND_PX = 46
 
 
@@ -260,7 +264,7 @@ def legend_height(spec: dict) -> int:
         entries = len(domain) if isinstance(domain, list) else LEGEND_COLUMNS
         columns = (legend or {}).get("columns", LEGEND_COLUMNS)
         rows = -(-entries // max(int(columns), 1))
-        best = max(best, rows * _LEGEND_ROW_PX + 10)
+        best = max(best, rows * _LEGEND_ROW_PX + _LEGEND_PAD_PX)
     return best
 
 

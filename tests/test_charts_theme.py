@@ -330,7 +330,7 @@ def test_legends_sit_under_the_plot_and_their_rows_are_counted():
         for i in range(6)
     ]
     spec = trends.trend_chart(pd.DataFrame(rows), split="market").to_dict()
-    assert legend_height(spec) == 2 * 20 + 10  # 6 entries in rows of 4
+    assert legend_height(spec) == 2 * 20 + theme._LEGEND_PAD_PX  # 6 entries in rows of 4
     assert legend_height(trends.trend_chart(pd.DataFrame(rows)).to_dict()) == 0  # no legend
 
 

@@ -73,10 +73,12 @@ def tiles(items: list[Tile], scope: Scope, columns: int = 4) -> None:
             )
 
 
-def no_data(df: pd.DataFrame | None) -> bool:
-    """Show the empty-selection message when there is nothing to draw."""
+def no_data(df: pd.DataFrame | None, *, about: str | None = None) -> bool:
+    """Show the empty-selection message when there is nothing to draw (``about``: the name
+    of what is empty, e.g. a view's title, written before the message)."""
     if df is None or df.empty:
-        st.info(NO_DATA, icon=":material/filter_list_off:")
+        text = f"**{plain(about)}** · {NO_DATA}" if about else NO_DATA
+        st.info(text, icon=":material/filter_list_off:")
         return True
     return False
 
@@ -302,6 +304,9 @@ def table_config(
         shown.append(name)
         if col.kind == "pct":
             df[name] = df[name] * 100
+        elif col.kind == "text" and df[name].isna().any():
+            # A missing text reads as a dash, not as Streamlit's grey "None".
+            df[name] = df[name].astype(object).where(df[name].notna(), "—")
         config[name] = column_config(col)
     return df[shown], config
 

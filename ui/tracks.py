@@ -29,7 +29,7 @@ COLUMNS = {
     "latest_action": (
         "Latest enforcement",
         "text",
-        "The most recent enforcement action on the track applied in the period (empty: none).",
+        "The most recent enforcement action on the track applied in the period (— for none).",
     ),
     "enforcement_actions": render.column("enforcement_actions", label="Actions"),
     "reversed_actions": render.column("reversed_actions", label="Reversed"),

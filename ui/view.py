@@ -72,11 +72,13 @@ def _draw(view_id: str, ctx: PageContext, below: Below | None, above: Below | No
     df = render.load(
         _frame, view.id, ctx.scope, ctx.filters, resolve_url(), tuple(sorted(params.items()))
     )
-    st.markdown(f"**{render.plain(view.headline(df))}**")
+    empty = reports.is_empty(df)
+    if not empty:  # an empty view says so once, in its message (with the view's name)
+        st.markdown(f"**{render.plain(view.headline(df))}**")
     if above is not None:
         above(df, params)
-    if reports.is_empty(df):
-        render.no_data(None)
+    if empty:
+        render.no_data(None, about=view.title)
         return
     chosen = view.drill_for(params)
     built = _built(
