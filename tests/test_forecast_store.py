@@ -361,3 +361,24 @@ def test_start_background_warms_single_markets_in_a_low_priority_process(monkeyp
     cmd = calls[1][1]
     assert cmd[1:] == ["-m", "ui.forecast_warm", "--markets-only", "--low-priority"]
     assert forecast_warm.start_background() is False  # once per process
+
+
+def test_low_priority_fits_yield_the_cpu_to_page_runs():
+    """The background fitter runs at nice 19 and, on Linux, SCHED_IDLE (in a child process:
+    priorities cannot be raised back)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import os; from ui.forecast_warm import _lowest_priority; _lowest_priority(); "
+        "idle = getattr(os, 'SCHED_IDLE', None); "
+        "print(os.nice(0), idle is None or os.sched_getscheduler(0) == idle)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    ).stdout.split()
+    assert out == ["19", "True"]

@@ -172,6 +172,18 @@ def _markets_process() -> subprocess.Popen:
     )
 
 
+def _lowest_priority() -> None:
+    """nice 19, and on Linux the SCHED_IDLE policy: the fits take CPU only when nothing
+    else in the server wants it (a page run never waits behind a model fit)."""
+    if hasattr(os, "nice"):
+        os.nice(19)
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        except OSError as exc:  # a container may forbid it: nice 19 still holds
+            log.info("SCHED_IDLE not available (%s): running at nice 19", exc)
+
+
 def start_background(*, markets: bool = True, **kw) -> bool:
     """Run ``warm`` once per process in a daemon thread (never in front of a user); False
     when it was already started or FRAUD_FORECAST_WARM=0 (the test suite). Failures are
@@ -211,8 +223,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--markets-only", action="store_true", help="only the single markets")
     ap.add_argument("--low-priority", action="store_true", help="run at nice 19")
     args = ap.parse_args(argv)
-    if args.low_priority and hasattr(os, "nice"):
-        os.nice(19)
+    if args.low_priority:
+        _lowest_priority()
     if args.url:
         os.environ["FRAUD_WAREHOUSE_URL"] = args.url
     # Streamlit's caches warn once per loader outside a server ("No runtime found"): noise.
