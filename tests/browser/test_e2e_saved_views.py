@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.support.browser import streamlit_server
+from tests.support.settle import install_probe, wait_settled
 
 pytestmark = pytest.mark.browser
 
@@ -29,8 +30,11 @@ def app_url(duck_url, tmp_path_factory):
 
 
 def _ready(page: Page) -> None:
+    """The page's script run has finished and nothing is pending (tests/support/settle.py):
+    a dropdown opened while a run is still drawing is redrawn closed, and the option a test
+    then waits for never shows (this flaked about one run in three)."""
     page.wait_for_load_state("networkidle")
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=TIMEOUT)
+    wait_settled(page, timeout_ms=TIMEOUT, headline=None)
 
 
 def _saved_views(page: Page):
@@ -49,7 +53,9 @@ def test_save_reload_and_open_a_view(page: Page, app_url, browser):
     sidebar.get_by_role("button", name="Save view").click()
     expect(sidebar.get_by_text("Open a saved view")).to_be_visible(timeout=TIMEOUT)
 
-    other = browser.new_context().new_page()  # a reload in a new session, on the Overview
+    context = browser.new_context()  # a reload in a new session, on the Overview
+    install_probe(context)
+    other = context.new_page()
     other.goto(app_url)
     expect(other.get_by_role("heading", name="Overview").first).to_be_visible(timeout=TIMEOUT)
     _ready(other)
