@@ -44,6 +44,12 @@ SIZE_TABLES = ("fact_streams_daily", "dim_track")  # counted for the scale
 SOURCES = (ROOT / "bench" / "out" / "warehouse-s100.duckdb", Path("/work/bench-out/s100.duckdb"))
 
 
+def _attach(con, source: Path) -> None:
+    """Attach the source warehouse read-only as ``src``. ATTACH takes no bound parameters:
+    the path goes in as a quoted string literal (``_literal``), the one place it does."""
+    con.execute(f"ATTACH {_literal(source)} AS src (READ_ONLY)")
+
+
 def prepare(source: Path, target: Path) -> float:
     """Build ``target`` (mart_track_month over ``source``'s facts, its derivatives, the
     source's size), or add what an existing one lacks; seconds taken, 0 if nothing was."""
@@ -66,7 +72,7 @@ def prepare(source: Path, target: Path) -> float:
             for name in derived:
                 _fill(con, s.metadata.tables[name])
             if note:
-                con.execute(f"ATTACH {_literal(source)} AS src (READ_ONLY)")
+                _attach(con, source)
                 _note_size(con)
                 con.execute("DETACH src")
         finally:
@@ -77,9 +83,9 @@ def prepare(source: Path, target: Path) -> float:
     con = duckdb.connect(str(partial), config={"memory_limit": "8GB", "threads": 2})
     q = _quote
     try:
-        # DDL takes no bound parameters: the path is a quoted literal, table names come from
-        # the schema (an allow-list) and are quoted identifiers.
-        con.execute(f"ATTACH {_literal(source)} AS src (READ_ONLY)")
+        # DDL takes no bound parameters: table names come from the schema (an allow-list)
+        # and are quoted identifiers.
+        _attach(con, source)
         for t in (*s.DIMENSIONS, *s.FACTS):
             if t.name not in COPIED:
                 con.execute(f"CREATE VIEW {q(t.name)} AS SELECT * FROM src.{q(t.name)}")
