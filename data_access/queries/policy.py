@@ -47,9 +47,9 @@ from sqlalchemy import (
 )
 
 from data_access import schema as s
-from data_access.inputs import business
 from data_access.dialect import true
 from data_access.filters import Filters
+from data_access.inputs import business
 from data_access.marts import touched
 from data_access.queries.common import scope_predicate
 from data_access.queries.measures import added, sum_if
