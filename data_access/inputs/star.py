@@ -90,7 +90,7 @@ def _fx(amount: pd.Series, currency: pd.Series, business: Business) -> pd.Series
     return (pd.to_numeric(amount, errors="coerce").fillna(0.0) * rate).round(4)
 
 
-def _markets(codes: pd.Series, business: Business, payout_override: dict) -> pd.DataFrame:
+def _markets(codes: pd.Series, business: Business) -> pd.DataFrame:
     """dim_market for the markets the inputs name (unknown codes -> one 'ZZ' market)."""
     # Known markets keep the reference list's order (stable ids whatever a build holds).
     present = set(codes.dropna().unique())
@@ -106,7 +106,7 @@ def _markets(codes: pd.Series, business: Business, payout_override: dict) -> pd.
             "region": [r[2] for r in rows],
             "currency": [r[3] for r in rows],
             "fx_to_eur": [business.fx.get(r[3], r[4]) for r in rows],
-            "payout_per_1k_streams_eur": [payout_override.get(r[0], r[5]) for r in rows],
+            "payout_per_1k_streams_eur": [business.payout_per_1k(r[0]) for r in rows],
         }
     )
 
@@ -410,7 +410,7 @@ def build_star(inputs: dict[str, pd.DataFrame], business: Business) -> Built:
     for name in ("actions", "cases"):
         if name in inputs and "market" in inputs[name]:
             codes = pd.concat([codes, _text(inputs[name]["market"]).str.upper()])
-    dim_market = _markets(codes, business, {})
+    dim_market = _markets(codes, business)
     market_ids = pd.Series(dim_market["market_id"].to_numpy(), index=dim_market["iso2"])
 
     def market_of(series: pd.Series) -> pd.Series:
