@@ -427,6 +427,33 @@ def test_cli_exit_codes(duck, tmp_path, capsys):
         assert "fraud:" not in out.err
 
 
+# -- the Data health loader -----------------------------------------------------------------
+
+
+def test_loader_returns_the_findings_to_unrestricted_viewers_only(duck, monkeypatch):
+    from data_access.loaders.inputs import load_input_findings
+    from data_access.scope import FULL, Scope
+
+    url = duck("loader")
+    write_inputs(url, logical_defects())
+    monkeypatch.setenv(biz.ENV_VAR, CONFIG)
+    df = load_input_findings(FULL, url=url)
+    assert list(df.columns[:7]) == [
+        "input",
+        "column",
+        "severity",
+        "problem",
+        "count",
+        "examples",
+        "fix",
+    ]
+    errors = df[df["severity"] == "error"]
+    assert len(errors) == len(LOGICAL)
+    assert errors.iloc[0]["input"] == "streams"  # contract order, errors first
+    with pytest.raises(PermissionError):
+        load_input_findings(Scope(role="partner", labels=(1,)), url=url)
+
+
 def test_hostile_values_are_data_and_unknown_columns_are_ignored(duck):
     url = duck("hostile")
     data = clean_rows()
