@@ -178,7 +178,7 @@ def write_inputs(url: str, data: dict[str, list[dict]], types: dict | None = Non
     tables = {}
     for name, rows in data.items():
         inp = BY_NAME[name]
-        keys = {k for r in rows for k in r}
+        keys = {k for r in rows for k in r} or {c.name for c in inp.required_columns}
         cols = [
             sa.Column(c.name, types.get((name, c.name), _TYPES[c.type])())
             for c in inp.columns
@@ -190,7 +190,8 @@ def write_inputs(url: str, data: dict[str, list[dict]], types: dict | None = Non
         md.create_all(conn)
         for name, rows in data.items():
             t = tables[name]
-            conn.execute(t.insert(), [{c.name: r.get(c.name) for c in t.columns} for r in rows])
+            if rows:
+                conn.execute(t.insert(), [{c.name: r.get(c.name) for c in t.columns} for r in rows])
         if "events" in data:
             conn.exec_driver_sql("CREATE VIEW in_events AS SELECT * FROM raw_events")
     engine.dispose()
@@ -295,6 +296,7 @@ def check_scenarios(url_for) -> None:
     write_inputs(structural, data, types)
     found = findings_of(structural)
     assert_reported(found, STRUCTURAL)
+    assert "Write `actions.sql`" in problems(found)[("actions", "", "input")].fix
     notes = [f.problem for f in found if f.severity == "info"]
     assert "Appeals are not mapped: see docs/INPUTS.md#appeals" in notes
     skipped = {f.input for f in found if f.check == "skipped"}
@@ -348,9 +350,26 @@ def test_plays_stand_in_for_streams_and_neither_is_an_error(duck):
     url = duck("neither")
     data = clean_rows()
     del data["streams"]
+    data["events"] = []  # an optional input without rows: a note
     write_inputs(url, data)
     found = findings_of(url)
     assert set(problems(found)) == {("streams", "", "input")}
+    (empty,) = [f for f in found if f.check == "empty"]
+    assert (empty.input, empty.severity) == ("events", "info")
+
+
+def test_an_absent_input_whose_sql_file_exists_asks_for_apply(duck, tmp_path):
+    url = duck("written")
+    data, types = structural_defects()
+    write_inputs(url, data, types)
+    folder = tmp_path / "mapping"
+    folder.mkdir()
+    (folder / "actions.sql").write_text("SELECT 1", encoding="utf-8")
+    engine = make_engine(url)
+    found = checks.run_checks(engine, biz.read(), now=NOW, inputs_dir=folder)
+    engine.dispose()
+    fix = problems(found)[("actions", "", "input")].fix
+    assert "actions.sql exists: run `python -m data_access.inputs apply`" in fix
 
 
 def test_statements_compile_for_every_dialect():
@@ -466,4 +485,7 @@ def test_hostile_values_are_data_and_unknown_columns_are_ignored(duck):
     found = problems(findings_of(url))
     assert set(found) == {("reviews", "verdict", "vocabulary")}
     assert HOSTILE in found[("reviews", "verdict", "vocabulary")].examples[0]
-    assert set(findings_of(url)) == set(findings_of(url))  # the tables are still there
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:  # the value was data, not SQL
+        assert conn.exec_driver_sql("SELECT count(*) FROM in_reviews").scalar() == 3
+    engine.dispose()

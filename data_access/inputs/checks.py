@@ -660,6 +660,18 @@ def _check_input(
         return out
     total, found, filled = _run_probes(conn, rel, logical_probes(rel, business, now), fill=True)
     out += found
+    if not total:
+        out.append(
+            Finding(
+                inp.name,
+                "",
+                WARNING if inp.required else INFO,
+                f"{inp.relation} has no rows.",
+                fix=f"Check the SELECT in {sql}: its filters may leave nothing.",
+                check="empty",
+            )
+        )
+        return out
     if rel.key:
         out += _duplicates(conn, rel)
     for column, target in inp.references.items():
@@ -787,6 +799,8 @@ def run_checks(
             with engine.connect() as conn:
                 out += _check_input(conn, rel, present, business, now)
         except DBAPIError as exc:
+            if exc.connection_invalidated:  # the warehouse went away: not this input's fault
+                raise
             first = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
             out.append(
                 Finding(
