@@ -22,6 +22,7 @@ import difflib
 import json
 import re
 import sys
+import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -658,8 +659,9 @@ def _check_input(
             )
         )
         return out
-    total, found, filled = _run_probes(conn, rel, logical_probes(rel, business, now), fill=True)
-    out += found
+    total, rows_found, filled = _run_probes(
+        conn, rel, logical_probes(rel, business, now), fill=True
+    )
     if not total:
         out.append(
             Finding(
@@ -672,13 +674,14 @@ def _check_input(
             )
         )
         return out
-    if rel.key:
+    if rel.key:  # keys and references first: they say which rows the others are about
         out += _duplicates(conn, rel)
     for column, target in inp.references.items():
         parent_name, parent_column = target.split(".")
         parent = present.get(parent_name)
         if rel.has(column) and parent is not None and parent.has(parent_column):
             out += _orphans(conn, rel, column, parent, parent_column)
+    out += rows_found
     out += _fill_findings(rel, total, filled)
     return out
 
@@ -702,8 +705,8 @@ def _duplicates(conn: Connection, rel: Relation) -> list[Finding]:
             f"than one row ({nrows:,} rows in all).",
             keys,
             examples,
-            f"Make the SELECT in {_sql(rel.input)} return one row per {key} "
-            f"({rel.input.grain}): aggregate or drop the repeats.",
+            f"Make the SELECT in {_sql(rel.input)} return one row per {key}: aggregate or "
+            "drop the repeats.",
             "key",
         )
     ]
@@ -827,6 +830,16 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (_ORDER.get(f.input, 99), _RANK[f.severity]))
 
 
+_INDENT = " " * 10
+WIDTH = 100
+
+
+def _wrap(line: str) -> list[str]:
+    return textwrap.wrap(
+        line, WIDTH, subsequent_indent=_INDENT, break_long_words=False, break_on_hyphens=False
+    )
+
+
 def format_findings(findings: list[Finding]) -> str:
     """A readable report, grouped by input, errors first, ending with a one-line summary."""
     lines: list[str] = []
@@ -840,18 +853,17 @@ def format_findings(findings: list[Finding]) -> str:
             if f.check == "fill":
                 continue
             where = f"{f.column}: " if f.column else ""
-            lines.append(f"  {f.severity.upper():<7} {where}{f.problem}")
+            lines += _wrap(f"  {f.severity.upper():<7} {where}{f.problem}")
             if f.examples:
-                lines.append(f"          e.g. {'; '.join(f.examples)}")
+                lines += _wrap(f"{_INDENT}e.g. {'; '.join(f.examples)}")
             if f.fix:
-                lines.append(f"          fix: {f.fix}")
+                lines += _wrap(f"{_INDENT}fix: {f.fix}")
         fill = [f for f in mine if f.check == "fill"]
         if fill:
             parts = [
-                f"{f.column} " + ("not mapped" if f.filled is None else _pct(f.filled))
-                for f in fill
+                f"{f.column} " + ("unmapped" if f.filled is None else _pct(f.filled)) for f in fill
             ]
-            lines.append(f"  {'INFO':<7} optional columns filled: {', '.join(parts)}")
+            lines += _wrap(f"  {'INFO':<7} optional columns filled: {', '.join(parts)}")
         lines.append("")
     errors = sum(f.severity == ERROR for f in findings)
     warnings = sum(f.severity == WARNING for f in findings)
