@@ -187,8 +187,14 @@ _CAST_TYPES = {
     "timestamp": DateTime(),
     "boolean": Boolean(),
 }
+# A calendar date (30-day months, February to the 28th, the 29th in years divisible by 4),
+# then an optional time of day and zone: what PostgreSQL's cast reads without an error.
+_DAY = (
+    r"([0-9]{4}-((0?[13578]|1[02])-(0?[1-9]|[12][0-9]|3[01])|(0?[469]|11)-(0?[1-9]|[12][0-9]|30)"
+    r"|0?2-(0?[1-9]|1[0-9]|2[0-8]))|[0-9]{2}([02468][048]|[13579][26])-0?2-29)"
+)
 _DATETIME_RE = (
-    r"^\s*[0-9]{4}-(0?[1-9]|1[0-2])-(0?[1-9]|[12][0-9]|3[01])"
+    rf"^\s*{_DAY}"
     r"([ T]([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?)?"
     r"\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)?\s*$"
 )
@@ -196,7 +202,7 @@ _DATETIME_RE = (
 # only when its text has the type's shape, so a bad value gives NULL instead of an error.
 _PG_SHAPES = {
     "integer": r"^\s*[+-]?[0-9]{1,18}\s*$",
-    "number": r"^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,3})?\s*$",
+    "number": r"^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,2})?\s*$",
     "date": _DATETIME_RE,
     "timestamp": _DATETIME_RE,
     "boolean": r"^\s*(t|f|true|false|y|n|yes|no|on|off|1|0)\s*$",

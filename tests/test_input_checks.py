@@ -251,13 +251,28 @@ def structural_defects() -> tuple[dict[str, list[dict]], dict]:
     for row in data["catalogue"]:
         del row["label_name"]
     data["streams"][3]["streams"] = "n/a"
-    return data, {("streams", "streams"): sa.Text}
+    # Values kept as text: each column has readable spellings and one that is not.
+    dets = data["detections"]
+    for row, when, score in zip(
+        dets,
+        ("2026-11-02 09:00:00", "2028-02-29T09:00:00Z", "2026-02-30"),
+        ("0.9", "1e-1", "0,9"),
+        strict=True,
+    ):
+        row["detected_at"], row["score"] = when, score
+    for row, noise in zip(data["catalogue"], ("true", "F", "maybe"), strict=True):
+        row["is_noise"] = noise
+    text = ("streams", "streams"), ("detections", "detected_at"), ("detections", "score")
+    return data, {k: sa.Text for k in (*text, ("catalogue", "is_noise"))}
 
 
 STRUCTURAL = {
     ("actions", "", "input"): (0, None),
     ("catalogue", "label_name", "column"): (0, None),
     ("streams", "streams", "type"): (1, "n/a"),
+    ("detections", "detected_at", "type"): (1, "2026-02-30"),
+    ("detections", "score", "type"): (1, "0,9"),
+    ("catalogue", "is_noise", "type"): (1, "maybe"),
 }
 
 
@@ -300,7 +315,7 @@ def check_scenarios(url_for) -> None:
     notes = [f.problem for f in found if f.severity == "info"]
     assert "Appeals are not mapped: see docs/INPUTS.md#appeals" in notes
     skipped = {f.input for f in found if f.check == "skipped"}
-    assert skipped == {"catalogue", "streams"}
+    assert skipped == {"catalogue", "streams", "detections"}
 
 
 @pytest.fixture
