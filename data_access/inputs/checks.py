@@ -128,6 +128,8 @@ def _text(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, float | Decimal):
         return f"{float(value):g}"
+    if isinstance(value, str) and (not value or value != value.strip()):
+        return json.dumps(value)  # an empty word, or spaces around it, made visible
     return str(value)
 
 
@@ -168,11 +170,13 @@ class Relation:
     input: Input
     names: dict[str, str]
     kinds: dict[str, str] = field(default_factory=dict)
+    relation: str = ""  # the warehouse's spelling of in_<input> (default: the contract's)
 
     @cached_property
     def table(self) -> sa.TableClause:
         # One object per relation: columns taken from two copies would be a cross join.
-        return sa.table(self.input.relation, *(sa.column(n) for n in self.names.values()))
+        name = self.relation or self.input.relation
+        return sa.table(name, *(sa.column(n) for n in self.names.values()))
 
     def has(self, name: str) -> bool:
         return name in self.names
@@ -200,7 +204,8 @@ class Relation:
 
 
 def discover(conn: Connection) -> dict[str, Relation]:
-    """The inputs the warehouse holds (tables or views named ``in_<input>``)."""
+    """The inputs the warehouse holds (tables or views named ``in_<input>``, in any case:
+    names are matched to the contract's, so only contract names become identifiers)."""
     insp = sa.inspect(conn)
     names = list(insp.get_table_names()) + list(insp.get_view_names())
     with contextlib.suppress(NotImplementedError, AttributeError):
@@ -220,7 +225,7 @@ def discover(conn: Connection) -> dict[str, Relation]:
                 names_[name] = c["name"]
                 kinds[name] = _kind(c["type"])
         ordered = {c.name: names_[c.name] for c in inp.columns if c.name in names_}
-        found[inp.name] = Relation(inp, ordered, kinds)
+        found[inp.name] = Relation(inp, ordered, kinds, actual)
     return found
 
 
