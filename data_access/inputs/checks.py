@@ -931,7 +931,9 @@ def _unreachable(exc: BaseException) -> str:
         return "the database does not exist"
     if "timeout" in text or "timed out" in text:
         return "the connection timed out"
-    if "refused" in text or "could not connect" in text or "translate host" in text:
+    if "resolve host" in text or "translate host" in text or "not known" in text:
+        return "the host name is unknown"
+    if "refused" in text or "could not connect" in text:
         return "nothing answers there"
     return "the connection failed"
 
