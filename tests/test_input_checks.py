@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import uuid
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,7 +18,10 @@ from data_access.inputs import checks
 from data_access.inputs.__main__ import main as cli
 from data_access.inputs.contract import BY_NAME, INPUTS
 
-NOW = datetime(2026, 12, 1, 12, 0)
+# The data is dated in the weeks before today: the CLI and the loader check against the
+# clock, so a fixed calendar would turn into future timestamps on a machine set earlier.
+NOW = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+BASE = NOW.date() - timedelta(days=40)
 HOSTILE = "x'); DROP TABLE in_reviews; --"
 CONFIG = str(biz.DEFAULT_PATH)
 _TYPES = {
@@ -32,7 +35,7 @@ _TYPES = {
 
 
 def _ts(day: int, hour: int = 9) -> datetime:
-    return datetime(2026, 11, day, hour, 0)
+    return datetime.combine(BASE + timedelta(days=day), time(hour))
 
 
 def clean_rows() -> dict[str, list[dict]]:
@@ -56,7 +59,7 @@ def clean_rows() -> dict[str, list[dict]]:
     ]
     streams = [
         {
-            "day": date(2026, 11, d),
+            "day": BASE + timedelta(days=d),
             "track_key": t,
             "market": m,
             "plan": p,
@@ -155,7 +158,7 @@ def clean_rows() -> dict[str, list[dict]]:
             "to_team": "legal",
         },
     ]
-    events = [{"event_date": date(2026, 10, 1), "kind": "policy", "title": "New fee"}]
+    events = [{"event_date": BASE - timedelta(days=30), "kind": "policy", "title": "New fee"}]
     return {
         "catalogue": tracks,
         "streams": streams,
@@ -222,7 +225,7 @@ def logical_defects() -> dict[str, list[dict]]:
     data = clean_rows()
     dets = data["detections"]
     dets.append(dict(dets[1]))  # d2 twice
-    dets[2]["detected_at"] = datetime(2027, 6, 1, 8, 0)  # d3 in the future
+    dets[2]["detected_at"] = NOW + timedelta(days=200)  # d3 in the future
     dets[0]["currency"] = "BTC"
     data["reviews"][0]["verdict"] = "fraud"
     data["reviews"] += [
@@ -231,6 +234,9 @@ def logical_defects() -> dict[str, list[dict]]:
     ]
     data["actions"][1]["amount"] = -5.0
     data["streams"][0]["confirmed_streams"] = 50  # flagged 40
+    data["cases"][0]["resolved_at"] = data["cases"][0]["opened_at"] - timedelta(hours=1)
+    data["catalogue"][2]["release_date"] = date(1850, 1, 1)
+    data["detections"][1]["market"] = "Sweden"  # one of the two d2 rows
     return data
 
 
@@ -242,6 +248,9 @@ LOGICAL = {
     ("reviews", "verdict", "vocabulary"): (1, "fraud"),
     ("actions", "amount", "negative"): (1, "a2"),
     ("streams", "confirmed_streams", "order"): (1, "t1"),
+    ("cases", "resolved_at", "order"): (1, "c1"),
+    ("catalogue", "release_date", "old"): (1, "t3"),  # a warning
+    ("detections", "market", "market"): (1, "Sweden (1 row)"),  # a warning
 }
 
 
@@ -424,7 +433,7 @@ def test_report_groups_by_input_errors_first(duck):
     write_inputs(url, logical_defects())
     text = checks.format_findings(findings_of(url))
     lines = text.splitlines()
-    assert lines[-1].startswith("7 errors, 0 warnings")
+    assert lines[-1].startswith("8 errors, 2 warnings")
     heads = [ln.split(" ")[0] for ln in lines if ln and not ln.startswith(" ")][:-1]
     assert heads == [i.name for i in INPUTS]  # plays: "not mapped"
     block = text.split("reviews (in_reviews)")[1].split("\n\n")[0].splitlines()
@@ -482,7 +491,7 @@ def test_loader_returns_the_findings_to_unrestricted_viewers_only(duck, monkeypa
         "fix",
     ]
     errors = df[df["severity"] == "error"]
-    assert len(errors) == len(LOGICAL)
+    assert len(errors) == len(LOGICAL) - 2
     assert errors.iloc[0]["input"] == "streams"  # contract order, errors first
     with pytest.raises(PermissionError):
         load_input_findings(Scope(role="partner", labels=(1,)), url=url)
