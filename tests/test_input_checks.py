@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from data_access.demo import reference as ref
 from data_access.engine import make_engine
 from data_access.inputs import business as biz
-from data_access.inputs import checks
+from data_access.inputs import checks, probes
 from data_access.inputs.__main__ import main as cli
 from data_access.inputs.contract import BY_NAME, INPUTS
 
@@ -425,18 +425,18 @@ def test_statements_compile_for_every_dialect():
 
     dialects = [DuckDBDialect(), postgresql.dialect(), SnowflakeDialect()]
     dialects += [BigQueryDialect(), TrinoDialect()]
-    rel = checks.Relation(
+    rel = probes.Relation(
         BY_NAME["reviews"],
         {c.name: c.name for c in BY_NAME["reviews"].columns},
         {"review_key": "text", "queued_at": "text", "streams_confirmed": "text"},
     )
-    parent = checks.Relation(BY_NAME["detections"], {"detection_key": "detection_key"}, {})
-    probes = checks.type_probes(rel) + checks.logical_probes(rel, biz.read(), NOW)
+    parent = probes.Relation(BY_NAME["detections"], {"detection_key": "detection_key"}, {})
+    found = probes.type_probes(rel) + probes.logical_probes(rel, biz.read(), NOW)
     statements = [
-        checks.aggregate_query(rel, probes),
-        checks.duplicates_query(rel),
-        checks.orphans_query(rel, "detection_key", [(parent, "detection_key")]),
-        *(checks.examples_query(rel, p) for p in probes),
+        probes.aggregate_query(rel, found),
+        probes.duplicates_query(rel),
+        probes.orphans_query(rel, "detection_key", [(parent, "detection_key")]),
+        *(probes.examples_query(rel, p) for p in found),
     ]
     for dialect in dialects:
         for stmt in statements:
