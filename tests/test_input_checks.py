@@ -343,13 +343,26 @@ def test_clean_and_planted_defects_on_postgresql(postgres_server):
     check_scenarios(lambda name: postgres_server.create_database(f"inputs_{name}_{suffix}"))
 
 
-def test_the_demo_inputs_pass(duck, demo_frames):
+@pytest.fixture(
+    params=[
+        pytest.param("duckdb", id="duckdb"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.pg),
+    ]
+)
+def empty_url(request, tmp_path) -> str:
+    if request.param == "duckdb":
+        return f"duckdb:///{tmp_path / 'demo.duckdb'}"
+    server = request.getfixturevalue("postgres_server")
+    return server.create_database(f"inputs_demo_{uuid.uuid4().hex[:8]}")
+
+
+def test_the_demo_inputs_pass(empty_url, demo_frames):
     # The project's own producer of inputs (the demo, through as_inputs): a realistic clean
     # set, with labels that have no tracks yet (a case's label_key resolves through labels).
     from data_access.demo.as_inputs import input_frames
     from data_access.inputs.build import write_inputs as write_frames
 
-    url = duck("demo")
+    url = empty_url
     engine = sa.create_engine(url)
     write_frames(engine, input_frames(demo_frames))
     engine.dispose()
