@@ -546,3 +546,16 @@ def test_hostile_values_are_data_and_unknown_columns_are_ignored(duck):
     with engine.connect() as conn:  # the value was data, not SQL
         assert conn.exec_driver_sql("SELECT count(*) FROM in_reviews").scalar() == 3
     engine.dispose()
+
+
+@pytest.mark.pg
+def test_the_checks_memory_setting_ends_with_their_transaction(postgres_server):
+    engine = make_engine(postgres_server.create_database(f"inputs_mem_{uuid.uuid4().hex[:8]}"))
+    with engine.connect() as conn:
+        default = conn.exec_driver_sql("SHOW work_mem").scalar()
+    with engine.connect() as conn:
+        checks._working_memory(conn)
+        assert conn.exec_driver_sql("SHOW work_mem").scalar() == checks.PG_WORK_MEM
+    with engine.connect() as conn:  # the same pooled connection, back as it was
+        assert conn.exec_driver_sql("SHOW work_mem").scalar() == default != checks.PG_WORK_MEM
+    engine.dispose()

@@ -373,6 +373,17 @@ def _absent(inp: Input, present: dict[str, Relation], inputs_dir: Path | None) -
     )
 
 
+# PostgreSQL's default work_mem (4 MB) sends the key check's GROUP BY to disk: at 2M stream
+# rows 64 MB halves its time. SET LOCAL: for this transaction only, so a pooled connection
+# goes back to the app's engine unchanged.
+PG_WORK_MEM = "64MB"
+
+
+def _working_memory(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT set_config('work_mem', :mem, true)"), {"mem": PG_WORK_MEM})
+
+
 def run_checks(
     engine: Engine,
     business: biz.Business,
@@ -395,6 +406,7 @@ def run_checks(
             continue
         try:
             with engine.connect() as conn:
+                _working_memory(conn)
                 out += _check_input(conn, rel, present, business, now)
         except DBAPIError as exc:
             if exc.connection_invalidated:  # the warehouse went away: not this input's fault
