@@ -375,6 +375,20 @@ def test_the_demo_inputs_pass(empty_url, demo_frames):
     assert (note.input, note.column, note.severity) == ("streams", "flagged_streams", "info")
 
 
+def test_a_view_that_cannot_be_read_is_an_error_not_a_crash(duck):
+    url = duck("broken")
+    write_inputs(url, clean_rows())
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:  # DuckDB keeps a view whose table is gone
+        conn.exec_driver_sql("DROP TABLE raw_events")
+    engine.dispose()
+    found = findings_of(url)
+    assert set(problems(found)) == {("events", "", "failed")}
+    failed = problems(found)[("events", "", "failed")]
+    assert "raw_events" in failed.problem and failed.severity == "error", failed
+    assert any(f.input == "reviews" and f.check == "fill" for f in found)  # the rest ran
+
+
 def test_a_mapped_word_is_no_finding(duck):
     url = duck("mapped")
     data = clean_rows()

@@ -45,6 +45,7 @@ from data_access.inputs.probes import (
     discover,
     duplicates_query,
     examples_query,
+    first_line,
     logical_probes,
     orphans_query,
     sql_file,
@@ -404,6 +405,18 @@ def run_checks(
         if rel is None:
             out.append(_absent(inp, present, folder))
             continue
+        if rel.unreadable:
+            out.append(
+                Finding(
+                    inp.name,
+                    "",
+                    ERROR,
+                    f"{inp.relation} exists but cannot be read: {rel.unreadable}",
+                    fix=f"Run the SELECT of {sql_file(inp)} by hand, fix it and apply it again.",
+                    check="input",
+                )
+            )
+            continue
         try:
             with engine.connect() as conn:
                 _working_memory(conn)
@@ -411,7 +424,7 @@ def run_checks(
         except DBAPIError as exc:
             if exc.connection_invalidated:  # the warehouse went away: not this input's fault
                 raise
-            first = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
+            first = first_line(exc)
             out.append(
                 Finding(
                     inp.name,

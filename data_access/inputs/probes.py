@@ -19,6 +19,7 @@ from functools import cached_property
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import ColumnElement
 
 from data_access.demo.reference import MARKETS
@@ -101,6 +102,7 @@ class Relation:
     names: dict[str, str]
     kinds: dict[str, str] = field(default_factory=dict)
     relation: str = ""  # the warehouse's spelling of in_<input> (default: the contract's)
+    unreadable: str = ""  # why its columns could not be listed (a view over a dropped table)
 
     @cached_property
     def table(self) -> sa.TableClause:
@@ -133,6 +135,12 @@ class Relation:
         return tuple(k for k in self.input.key if self.has(k))
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of a driver's message (no SQL, no parameters), at most 200 characters."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return (text.splitlines() or [""])[0][:200]
+
+
 def discover(conn: Connection) -> dict[str, Relation]:
     """The inputs the warehouse holds (tables or views named ``in_<input>``, in any case:
     names are matched to the contract's, so only contract names become identifiers)."""
@@ -146,7 +154,12 @@ def discover(conn: Connection) -> dict[str, Relation]:
         actual = by_lower.get(inp.relation)
         if actual is None:
             continue
-        cols = {c["name"].lower(): c for c in insp.get_columns(actual)}
+        try:
+            cols = {c["name"].lower(): c for c in insp.get_columns(actual)}
+        except DBAPIError as exc:
+            conn.rollback()  # the transaction is aborted: go on in a fresh one
+            found[inp.name] = Relation(inp, {}, {}, actual, first_line(exc))
+            continue
         contract = {c.name for c in inp.columns}
         names_, kinds = {}, {}
         for name in contract:
