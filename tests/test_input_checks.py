@@ -450,8 +450,10 @@ def test_statements_compile_for_every_dialect():
     from sqlalchemy_bigquery import BigQueryDialect
     from trino.sqlalchemy.dialect import TrinoDialect
 
+    from data_access.spark import SparkDialect
+
     dialects = [DuckDBDialect(), postgresql.dialect(), SnowflakeDialect()]
-    dialects += [BigQueryDialect(), TrinoDialect()]
+    dialects += [BigQueryDialect(), TrinoDialect(), SparkDialect()]
     rel = probes.Relation(
         BY_NAME["reviews"],
         {c.name: c.name for c in BY_NAME["reviews"].columns},
