@@ -62,7 +62,7 @@ def clean_rows() -> dict[str, list[dict]]:
         {
             "day": BASE + timedelta(days=d),
             "track_key": t,
-            "market": m,
+            "market": m if d == 1 else f" {m.lower()}",  # as the build reads it: fine
             "plan": p,
             "streams": 100,
             "royalty_amount": 0.4,

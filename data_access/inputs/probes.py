@@ -259,7 +259,8 @@ def logical_probes(rel: Relation, business: biz.Business, now: datetime) -> list
                 )
             )
         elif c.allowed == "iso2":
-            bad = ~one_of(col, MARKET_CODES)
+            # As the build reads them: case and surrounding spaces do not matter.
+            bad = ~one_of(sa.func.upper(sa.func.trim(rel.text(c.name))), MARKET_CODES)
             out.append(
                 Probe(
                     "market",
