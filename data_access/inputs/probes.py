@@ -38,9 +38,7 @@ from data_access.inputs.contract import (
 )
 
 ERROR, WARNING, INFO = "error", "warning", "info"
-SEVERITIES = (ERROR, WARNING, INFO)
 CONFIG = "config/business.toml"
-DOCS = "docs/INPUTS.md"
 # A timestamp this far past now is still "now" (clocks and loading delays); dates: a day.
 FUTURE_TOLERANCE = timedelta(hours=1)
 OLDEST = date(2000, 1, 1)  # activity before this is a parsing default leaking in
@@ -64,6 +62,8 @@ ORDER: dict[str, tuple[tuple[str, str, str], ...]] = {
     "cases": (("opened_at", "resolved_at", ERROR),),
     "appeals": (("filed_at", "decided_at", ERROR),),
 }
+
+
 # --- what the warehouse holds --------------------------------------------------------------
 
 
