@@ -225,17 +225,25 @@ def test_recall_table_and_chart():
 # -- enforcement charts --------------------------------------------------------------------
 
 
-def _enf_weekly(n=2, nan=False) -> pd.DataFrame:
+ENF_TYPES = (
+    ("Royalty withholding", "royalty_withholding"),
+    ("Per-track fee", "per_track_fee"),
+    ("Stream removal", "stream_removal"),
+)
+
+
+def _enf_weekly(n=2, nan=False, types=ENF_TYPES) -> pd.DataFrame:
     weeks = pd.date_range("2026-02-23", periods=n, freq="7D")
     rows = []
     for w in weeks:
-        for kind in ("Royalty withholding", "Per-track fee", "Stream removal"):
-            rows.append((w, kind, 2.0, NAN if nan else 10.0, 5.0, 0.0))
+        for name, code in types:
+            rows.append((w, name, code, 2.0, NAN if nan else 10.0, 5.0, 0.0))
     return pd.DataFrame(
         rows,
         columns=[
             "week",
             "enforcement_type",
+            "type_code",
             "actions",
             "amount_eur",
             "recovered_eur",
@@ -273,6 +281,22 @@ def test_enforcement_time_charts_real():
     m = _serialises(money_trend_chart(money, subtitle="ctx"))
     assert "EUR" in m["title"]["text"]
     assert "€" in m["layer"][0]["encoding"]["y"]["axis"]["labelExpr"]
+
+
+def test_money_series_key_on_type_codes_not_names():
+    """A warehouse that calls the per-track fee "Fine" (and withholding "Payout hold") still
+    gets its fees and withholdings: the series key on dim_enforcement_type.code."""
+    renamed = (
+        ("Payout hold", "royalty_withholding"),
+        ("Fine", "per_track_fee"),
+        ("Royalty withholding", "stream_removal"),  # a name the demo gives another code
+    )
+    df = _enf_weekly(2, types=renamed)
+    df.loc[df["type_code"] == "per_track_fee", "amount_eur"] = 142.0
+    by = weekly_money(df).groupby("series")["value_eur"].sum()
+    assert by["Fees levied"] == 284.0
+    assert by["Royalties withheld"] == 20.0  # not the stream removal called "Royalty ..."
+    assert by["Fees recovered"] == 30.0
 
 
 def _offenders(n=3, nan=False) -> pd.DataFrame:
