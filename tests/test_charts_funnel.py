@@ -207,6 +207,30 @@ def _recall(rows=2, nan=False):
     return df
 
 
+def test_recall_above_100_percent_is_kept_and_explained():
+    """Flagged streams above the estimate of artificial ones (the estimate is too low):
+    recall reads 111.5% and says why, in the headline, the note and the definition."""
+    from analytics.funnel import RECALL_ABOVE_100, recall_caveat
+    from analytics.metrics import METRICS
+    from reports import funnel as rf
+
+    df = _recall(2)
+    df.attrs.update(total_flagged=223.0, true_artificial=200.0)  # estimate below flagged
+    overall, t = recall_table(df)
+    assert overall == pytest.approx(1.115)  # the number stays
+    assert recall_caveat(overall) == RECALL_ABOVE_100
+    assert "estimate of artificial streams is below" in RECALL_ABOVE_100
+    assert [recall_caveat(v) for v in (1.0, 0.5, NAN, None, "x")] == [""] * 5
+    view = next(v for v in rf.VIEWS if v.id == "funnel.recall_detector")
+    t.attrs = {"overall": overall, "by": "detector"}
+    headline = view.headline(t)
+    assert "111.5%" in headline and "caught" not in headline
+    assert view.note_for(t, {}) == RECALL_ABOVE_100
+    t.attrs["overall"] = 0.5
+    assert "caught an estimated 50.0%" in view.headline(t) and view.note_for(t, {}) == ""
+    assert "Above 100%" in METRICS["recall"].definition  # the exports' footnote says it too
+
+
 def test_recall_table_and_chart():
     overall, t = recall_table(_recall(2))
     assert overall == pytest.approx(0.5)

@@ -52,6 +52,48 @@ def test_wide_period_shows_numbers_tables_and_definitions(monkeypatch, duck_url)
     assert "cannot be measured" in text and "contribution" in text
 
 
+@pytest.fixture(scope="module")
+def low_estimate_url(duck_url, tmp_path_factory) -> str:
+    """The demo warehouse (a copy) whose estimate of artificial streams is 10% below the
+    flagged streams in every fraud mart: recall reads above 100%."""
+    import shutil
+
+    import sqlalchemy as sa
+
+    from data_access import schema as s
+
+    path = tmp_path_factory.mktemp("low-estimate") / "low.duckdb"
+    shutil.copyfile(duck_url.removeprefix("duckdb:///"), path)
+    url = f"duckdb:///{path}"
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for t in (s.mart_daily_fraud, *s.ROLLUPS):
+                conn.execute(
+                    sa.update(t).values(
+                        true_artificial_streams=sa.cast(
+                            t.c.flagged_streams * 0.9, t.c.true_artificial_streams.type
+                        )
+                    )
+                )
+    finally:
+        engine.dispose()
+    return url
+
+
+def test_recall_above_100_percent_says_why_where_it_is_shown(monkeypatch, low_estimate_url):
+    at = run_app(monkeypatch, low_estimate_url, page=PAGE, params={"period": WIDE})
+    assert_clean(at)
+    recall = next(m for m in at.metric if m.label == "Recall (estimated)")
+    assert float(recall.value.rstrip("%")) > 100  # the number is kept
+    why = "the estimate of artificial streams is below the streams detectors flagged"
+    captions = [c.value for c in at.caption]
+    # Right under the tiles (the first caption after them), and under both recall charts.
+    assert sum(why in c for c in captions) >= 3, captions
+    assert any(c.startswith(f":material/warning: Recall {recall.value}") for c in captions)
+    assert "detectors flagged more streams than the estimate" in screen_text(at)
+
+
 def test_empty_selection_says_no_data(monkeypatch, duck_url):
     # The first day of the data: no detection can have happened yet.
     at = run_app(
