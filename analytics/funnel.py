@@ -95,8 +95,8 @@ def weekly_precision(df: pd.DataFrame) -> pd.DataFrame:
 # lower than what detectors flagged, recall reads above 100%. The number stays (it is what
 # the warehouse says); these words go next to it wherever it is shown.
 RECALL_ABOVE_100 = (
-    "Above 100%: the estimate of artificial streams is below the streams detectors flagged "
-    "— check the estimate (true_artificial_streams) in the streams input."
+    "Recall above 100%: the estimate of artificial streams is below the streams detectors "
+    "flagged — check the estimate (true_artificial_streams) in the streams input."
 )
 
 

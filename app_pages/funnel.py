@@ -69,7 +69,7 @@ caveat = recall_caveat(overall_recall)  # above 100%: said on screen, not left t
 with cols[4]:
     st.metric("Recall (estimated)", fmt.pct(overall_recall), help=help_of("recall"), border=True)
 if caveat:
-    st.caption(f":material/warning: Recall {fmt.pct(overall_recall)} · {caveat}")
+    st.caption(f":material/warning: {caveat}")
 
 # -- the funnel ----------------------------------------------------------------------------
 sankey, precision, precision_trend, recall_detector, recall_typology = views.VIEWS

@@ -6,7 +6,6 @@ names (dim_enforcement_type.name), exactly what a team's own warehouse may hold.
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import pytest
@@ -20,6 +19,7 @@ from data_access.loaders import enforcement as le
 from data_access.queries import enforcement as qe
 from data_access.queries import measures
 from data_access.scope import FULL
+from tests.support import warehouse
 
 F = Filters(start=date(2025, 6, 1), end=date(2026, 11, 29))
 # code -> the name a team's warehouse shows; "Royalty withholding" now names another code.
@@ -31,21 +31,16 @@ RENAMED = {
 }
 
 
+def _rename(conn) -> None:
+    t = sa.table("dim_enforcement_type", sa.column("code"), sa.column("name"))
+    for code, name in RENAMED.items():
+        conn.execute(sa.update(t).where(t.c.code == code).values(name=name))
+
+
 @pytest.fixture(scope="module")
 def renamed_url(duck_url, tmp_path_factory) -> str:
-    src = duck_url.removeprefix("duckdb:///")
     path = tmp_path_factory.mktemp("renamed") / "renamed.duckdb"
-    shutil.copyfile(src, path)
-    url = f"duckdb:///{path}"
-    engine = sa.create_engine(url)  # read-write, disposed before the app opens it read-only
-    try:
-        with engine.begin() as conn:
-            t = sa.table("dim_enforcement_type", sa.column("code"), sa.column("name"))
-            for code, name in RENAMED.items():
-                conn.execute(sa.update(t).where(t.c.code == code).values(name=name))
-    finally:
-        engine.dispose()
-    return url
+    return warehouse.edited_copy(duck_url, path, _rename)
 
 
 def _tile_and_chart(url: str) -> tuple[dict, dict]:

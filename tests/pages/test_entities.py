@@ -4,12 +4,11 @@ words as an unknown case), money hidden without the right."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 import sqlalchemy as sa
 
 from data_access.scope import Scope
+from tests.support import warehouse
 from tests.support.apptest import assert_clean, run_app, screen_text, view_as
 
 WHOLE = ["2024-12-02", "2026-11-29"]
@@ -44,33 +43,29 @@ BIG = 123_456_789_012_345_678  # an 18-digit id, as a warehouse's own BIGINT key
 @pytest.fixture(scope="module")
 def big_case_url(duck_url, keys, tmp_path_factory) -> str:
     """The demo warehouse (a copy) plus case BIG: a copy of keys["case"] and its events."""
+
+    def add_big_case(conn) -> None:
+        cols = [c["name"] for c in sa.inspect(conn).get_columns("fact_case")]
+        rest = ", ".join(c for c in cols if c != "case_id")
+        conn.execute(
+            sa.text(
+                f"INSERT INTO fact_case (case_id, {rest}) "
+                f"SELECT :big, {rest} FROM fact_case WHERE case_id = :old"
+            ),
+            {"big": BIG, "old": keys["case"]},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO fact_case_event (case_event_id, case_id, event_at, event_type,"
+                " from_team_id, to_team_id) SELECT case_event_id + :shift, :big, event_at,"
+                " event_type, from_team_id, to_team_id FROM fact_case_event"
+                " WHERE case_id = :old"
+            ),
+            {"shift": BIG, "big": BIG, "old": keys["case"]},
+        )
+
     path = tmp_path_factory.mktemp("big-ids") / "big.duckdb"
-    shutil.copyfile(duck_url.removeprefix("duckdb:///"), path)
-    url = f"duckdb:///{path}"
-    engine = sa.create_engine(url)  # read-write, disposed before the app opens it read-only
-    try:
-        with engine.begin() as conn:
-            cols = [c["name"] for c in sa.inspect(conn).get_columns("fact_case")]
-            rest = ", ".join(c for c in cols if c != "case_id")
-            conn.execute(
-                sa.text(
-                    f"INSERT INTO fact_case (case_id, {rest}) "
-                    f"SELECT :big, {rest} FROM fact_case WHERE case_id = :old"
-                ),
-                {"big": BIG, "old": keys["case"]},
-            )
-            conn.execute(
-                sa.text(
-                    "INSERT INTO fact_case_event (case_event_id, case_id, event_at, event_type,"
-                    " from_team_id, to_team_id) SELECT case_event_id + :shift, :big, event_at,"
-                    " event_type, from_team_id, to_team_id FROM fact_case_event"
-                    " WHERE case_id = :old"
-                ),
-                {"shift": BIG, "big": BIG, "old": keys["case"]},
-            )
-    finally:
-        engine.dispose()
-    return url
+    return warehouse.edited_copy(duck_url, path, add_big_case)
 
 
 def _open(monkeypatch, url, page, params):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import warehouse
 from tests.support.apptest import assert_clean, run_app, screen_text
 from ui.render import NO_DATA
 
@@ -56,29 +57,8 @@ def test_wide_period_shows_numbers_tables_and_definitions(monkeypatch, duck_url)
 def low_estimate_url(duck_url, tmp_path_factory) -> str:
     """The demo warehouse (a copy) whose estimate of artificial streams is 10% below the
     flagged streams in every fraud mart: recall reads above 100%."""
-    import shutil
-
-    import sqlalchemy as sa
-
-    from data_access import schema as s
-
     path = tmp_path_factory.mktemp("low-estimate") / "low.duckdb"
-    shutil.copyfile(duck_url.removeprefix("duckdb:///"), path)
-    url = f"duckdb:///{path}"
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as conn:
-            for t in (s.mart_daily_fraud, *s.ROLLUPS):
-                conn.execute(
-                    sa.update(t).values(
-                        true_artificial_streams=sa.cast(
-                            t.c.flagged_streams * 0.9, t.c.true_artificial_streams.type
-                        )
-                    )
-                )
-    finally:
-        engine.dispose()
-    return url
+    return warehouse.edited_copy(duck_url, path, warehouse.lower_estimate)
 
 
 def test_recall_above_100_percent_says_why_where_it_is_shown(monkeypatch, low_estimate_url):
@@ -90,7 +70,7 @@ def test_recall_above_100_percent_says_why_where_it_is_shown(monkeypatch, low_es
     captions = [c.value for c in at.caption]
     # Right under the tiles (the first caption after them), and under both recall charts.
     assert sum(why in c for c in captions) >= 3, captions
-    assert any(c.startswith(f":material/warning: Recall {recall.value}") for c in captions)
+    assert any(c.startswith(":material/warning: Recall above 100%") for c in captions)
     assert "detectors flagged more streams than the estimate" in screen_text(at)
 
 
