@@ -236,7 +236,8 @@ def test_recall_table_and_chart():
     assert overall == pytest.approx(0.5)
     assert t["contribution"].sum() == pytest.approx(overall)
     d = _serialises(recall_contribution_chart(t, by="detector", overall=overall, subtitle="ctx"))
-    assert "overall recall 50.0%" in d["title"]["text"]
+    assert d["title"]["text"] == "Contribution to recall by detector"  # short: never cut
+    assert d["title"]["subtitle"] == "ctx · overall recall 50.0%"
     for df in (_recall(0), _recall(1), _recall(2, nan=True)):
         overall, t = recall_table(df)
         _serialises(recall_contribution_chart(t, by="detector", overall=overall))
