@@ -14,6 +14,7 @@ import sqlalchemy as sa
 import reports
 from analytics import enforcement as ae
 from analytics import entities as aen
+from data_access.demo import reference
 from data_access.filters import Filters
 from data_access.loaders import enforcement as le
 from data_access.queries import enforcement as qe
@@ -71,4 +72,6 @@ def test_one_set_of_enforcement_codes():
     """The codes analytics keys on are the warehouse codes the queries key on."""
     assert ae.FEE_CODE == aen.FEE_CODE == measures.FEE_TYPE_CODE
     assert ae.WITHHOLDING_CODE == aen.WITHHOLDING_CODE == qe.WITHHOLDING_TYPE_CODE
-    assert {code for code, _ in ae.MONEY_SERIES.values() if code} <= set(qe.APPEALABLE_TYPE_CODES)
+    codes = {code for code, _ in reference.ENFORCEMENT_TYPES}  # dim_enforcement_type.code
+    assert {code for code, _ in ae.MONEY_SERIES.values() if code} <= codes
+    assert set(qe.APPEALABLE_TYPE_CODES) <= codes
