@@ -77,6 +77,35 @@ def test_postgres_url_cannot_turn_our_timeout_or_read_only_off(fraud_schema_url)
         engine.dispose()
 
 
+@pytest.mark.pg
+def test_marts_command_and_app_read_the_same_schema(postgres_server, demo_frames):
+    """The demo loaded and `python -m data_access.marts --url URL` run through a URL naming
+    schema fraud build there (nothing in public); the app's loaders read them back."""
+    from datetime import date
+
+    from data_access.filters import Filters
+    from data_access.loaders import enforcement as le
+    from data_access.marts import main as marts_main
+    from data_access.scope import FULL
+    from tests.support import warehouse
+
+    name = f"p12_{uuid.uuid4().hex[:8]}"
+    base = postgres_server.create_database(name)
+    postgres_server.psql(name, "CREATE SCHEMA fraud;")
+    url = base + FRAUD_PATH
+    warehouse.load_into(url, demo_frames, marts=False)
+    assert marts_main(["--url", url]) == 0
+    admin = sa.create_engine(base)
+    try:
+        count = "SELECT count(*) FROM information_schema.tables WHERE table_schema = '{}'"
+        assert _scalar(admin, count.format("fraud")) > 20
+        assert _scalar(admin, count.format("public")) == 0
+    finally:
+        admin.dispose()
+    kpis = le.load_enforcement_kpis(FULL, Filters(date(2025, 6, 1), date(2026, 11, 29)), url=url)
+    assert kpis.loc["current", "actions"] > 0
+
+
 def test_duckdb_search_path_in_the_url(tmp_path):
     path = tmp_path / "schemas.duckdb"
     with duckdb.connect(str(path)) as conn:
