@@ -50,6 +50,14 @@ def not_mapped(conn: Connection, present: Iterable[str] | None = None) -> frozen
     return frozenset(out)
 
 
+def why(name: str, present: Iterable[str]) -> str:
+    """Why ``name`` is not mapped: its table is absent, or meta_inputs says so."""
+    star = OPTIONAL[name]
+    if star not in set(present):
+        return f"{star} is absent"
+    return f"meta_inputs has {name} with mapped = false"
+
+
 def inputs_of(tables_read: Iterable[str]) -> tuple[str, ...]:
     """The optional inputs whose rows ``tables_read`` hold, in OPTIONAL's order."""
     wanted = {TABLE_INPUT[t] for t in tables_read if t in TABLE_INPUT}
