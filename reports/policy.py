@@ -305,6 +305,7 @@ VIEWS = (
             "review_hours",
         ),
         sources=("mart_track_month", "mart_appeal", "fact_detection"),
+        optional=("appeals",),  # expected appeals and their estimate then unknown
         native=Native(
             "bar",
             "policy",
@@ -358,6 +359,7 @@ VIEWS = (
         headline=_frontier_headline,
         metrics=("protected_total_eur", "honest_hit", "honest_estimated"),
         sources=("mart_track_month", "mart_appeal"),
+        optional=("appeals",),
         native=Native(
             "line",
             "label",

@@ -347,6 +347,7 @@ TREE = View(
     headline=rc.tree_headline,
     metrics=tuple(m.key for m in ch.HEADLINE),
     sources=("mart_daily_fraud", "mart_daily_enforcement", "fact_case"),
+    optional=("cases",),  # without them the case metrics have nothing to decompose
     native=_tree_native,
     params=(TREE_METRIC, TREE_VS, *TREE_LEVELS),
     note="Each level splits the change of its slice by a dimension; its largest driver "

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from data_access import availability
 from data_access.access import COLUMNS
 from data_access.filters import Filters
 from data_access.loaders import base
@@ -130,6 +131,15 @@ class View:
     plotly: bool = False  # the figure is a Plotly figure (Sankeys), else Altair
     # Sentences a slide shows beside the chart (the "What changed" block's), from the frame.
     bullets: Callable[[pd.DataFrame], list[str]] | None = None
+    # Optional inputs (data_access.availability) among its sources the view can do without
+    # (its frame then lacks their columns); every other one it reads, it needs.
+    optional: tuple[str, ...] = ()
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """The optional inputs without which the view has nothing to show: a page draws one
+        line naming the first one the warehouse does not map instead of the view."""
+        return tuple(i for i in availability.inputs_of(self.sources) if i not in self.optional)
 
     @property
     def name(self) -> str:

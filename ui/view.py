@@ -49,6 +49,10 @@ def show(
     own pieces between the headline and the chart / under the chart)."""
     if view.needs_money and not ctx.scope.money:
         return  # a money chart for a viewer without the money right: not even a frame
+    lacking = [i for i in view.needs if i in ctx.missing]
+    if lacking:  # an input the warehouse does not map: one line instead of a view of zeros
+        render.not_mapped(lacking[0], about=view.title)
+        return
     _fragment(view.id, ctx, below, above)
 
 
