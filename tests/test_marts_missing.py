@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from data_access.engine import make_engine
 from tests.support import warehouse
-from tests.support.corrupt_warehouse import build_unenforced_duckdb
+from tests.support.corrupt_warehouse import build_unenforced_duckdb, without_priorities
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,7 +34,10 @@ def _marts(url: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def _sql(url: str, sql: str) -> pd.DataFrame:
-    engine = sa.create_engine(url)
+    # Read-only, configured as the app's engine (the session's demo warehouse may be open in
+    # this process already: DuckDB refuses a second configuration on one file), and closed
+    # after, so the build in a subprocess can write.
+    engine = make_engine(url)
     try:
         with engine.connect() as conn:
             return pd.read_sql_query(sa.text(sql), conn)
@@ -118,10 +122,8 @@ def test_an_unreachable_warehouse_is_one_line(tmp_path):
 
 @pytest.fixture(scope="module")
 def no_priority_url(demo_frames, tmp_path_factory) -> str:
-    frames = dict(demo_frames)
-    frames["dim_priority"] = demo_frames["dim_priority"].iloc[0:0]
     path = tmp_path_factory.mktemp("no_priority") / "w.duckdb"
-    return build_unenforced_duckdb(path, frames)
+    return build_unenforced_duckdb(path, without_priorities(demo_frames))
 
 
 def test_cases_without_a_priority_row_are_kept_with_a_warning(no_priority_url, demo_frames):
