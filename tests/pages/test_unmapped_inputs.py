@@ -16,7 +16,9 @@ from tests.support.warehouse import copy_without
 APPEALS = "Appeals are not mapped in this warehouse: see docs/INPUTS.md#appeals"
 CASES = "Cases are not mapped in this warehouse: see docs/INPUTS.md#cases"
 BLOCKED = "A table the dashboard needs is missing"
-ANALYSIS = [p.slug for p in PAGES if not p.hidden and p.slug not in ("audit", "alerts", "deck")]
+ANALYSIS = [p.slug for p in PAGES if not p.hidden and p.slug != "audit"]
+ENTITIES = ("track", "label", "distributor", "case")
+WHOLE = ["2024-12-02", "2026-11-29"]
 
 
 def _rebuilt(url: str) -> str:
@@ -114,3 +116,30 @@ def test_meta_inputs_unmaps_a_table_that_exists(monkeypatch, duck_url, tmp_path)
     assert_clean(at)
     assert _infos(at).count(APPEALS) == 1
     assert "Appeal rate" not in _metrics(at)
+
+
+@pytest.fixture(scope="module")
+def entity_keys(demo_frames) -> dict[str, dict[str, str]]:
+    det = demo_frames["fact_detection"]
+    track_id = int(det["track_id"].value_counts().idxmax())
+    tracks = demo_frames["dim_track"].set_index("track_id")
+    return {
+        "track": {"isrc": tracks.loc[track_id, "isrc"]},
+        "label": {"id": str(int(tracks.loc[track_id, "label_id"]))},
+        "distributor": {"id": str(int(demo_frames["dim_label"]["distributor_id"].iloc[0]))},
+        "case": {"id": str(int(demo_frames["fact_case"]["case_id"].iloc[0]))},
+    }
+
+
+@pytest.mark.parametrize("slug", ENTITIES)
+@pytest.mark.parametrize("which", ["no_appeals_url", "no_cases_url"])
+def test_entity_pages_render_without_optional_inputs(
+    monkeypatch, request, entity_keys, slug, which
+):
+    url = request.getfixturevalue(which)
+    at = run_app(monkeypatch, url, page=_page(slug), params={"period": WHOLE, **entity_keys[slug]})
+    assert_clean(at)
+    assert not at.error, [e.value for e in at.error]
+    wanted = APPEALS if which == "no_appeals_url" else CASES
+    if not (slug == "case" and which == "no_appeals_url"):  # a case has no appeals section
+        assert any(wanted in i.value for i in at.info)
