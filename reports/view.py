@@ -162,6 +162,11 @@ class View:
         return next(p for p in self.params if p.key == key)
 
 
+class NotMapped(ValueError):
+    """The view needs an optional input the warehouse does not map (the message names it
+    and its docs)."""
+
+
 def money_columns(df: pd.DataFrame) -> tuple[str, ...]:
     """Money columns are named ``*_eur``: one rule formats them and hides them."""
     return tuple(c for c in df.columns if COLUMNS.is_money(str(c).lower()))
@@ -225,7 +230,13 @@ def frame(
     params: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The data behind the view for this viewer: what the page shows and exports, and what
-    the deck and the CLI draw (money and personal columns dropped without the right)."""
+    the deck and the CLI draw (money and personal columns dropped without the right).
+    ``NotMapped`` when the view needs an input the warehouse does not map."""
+    from data_access.loaders.availability import load_not_mapped
+
+    lacking = [i for i in view.needs if i in load_not_mapped(url=url)] if view.needs else []
+    if lacking:
+        raise NotMapped(f"view {view.id!r}: {availability.message(lacking[0])}")
     p = resolve_params(view, params)
     df = view.data(scope, filters, url, p)
     attrs = dict(df.attrs)

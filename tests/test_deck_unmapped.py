@@ -56,3 +56,15 @@ def test_a_view_that_needs_an_unmapped_input_is_refused(duck_url, tmp_path):
     assert str(err.value) == (
         "view 'cases.sla_weekly': Cases are not mapped in this warehouse: see docs/INPUTS.md#cases"
     )
+
+
+def test_a_frame_that_needs_an_unmapped_input_says_which(duck_url, tmp_path):
+    import reports
+    from reports.view import NotMapped
+
+    url = copy_without(duck_url, tmp_path / "w.duckdb", meta={"appeals": False})
+    opts = load_options(FULL, url=url)
+    f = Filters(*opts.default_period())
+    with pytest.raises(NotMapped, match="Appeals are not mapped in this warehouse"):
+        reports.frame(reports.get("track.appeals"), FULL, f, url, {"isrc": "QZA002500001"})
+    assert not reports.frame(reports.get("overview.trend"), FULL, f, url).empty
