@@ -102,10 +102,10 @@ def build_deck(
         view = views.get(item.view)
         if view.needs_money and not scope.money:
             raise PermissionError(f"view {view.id!r} shows money, which this viewer may not see")
-        lacking = [i for i in view.needs if i in missing]
+        params = views.resolve_params(view, item.params)
+        lacking = [i for i in view.needs_for(params) if i in missing]
         if lacking:
             raise SpecError(f"view {view.id!r}: {message(lacking[0])}")
-        params = views.resolve_params(view, item.params)
         df = views.frame(view, scope, item.filters, url, params)
         built.append(
             _Built(

@@ -134,12 +134,19 @@ class View:
     # Optional inputs (data_access.availability) among its sources the view can do without
     # (its frame then lacks their columns); every other one it reads, it needs.
     optional: tuple[str, ...] = ()
+    # Inputs needed only with some settings (a metric read from cases): settings -> inputs.
+    needs_with: Callable[[Mapping[str, str]], tuple[str, ...]] | None = None
 
     @property
     def needs(self) -> tuple[str, ...]:
         """The optional inputs without which the view has nothing to show: a page draws one
         line naming the first one the warehouse does not map instead of the view."""
         return tuple(i for i in availability.inputs_of(self.sources) if i not in self.optional)
+
+    def needs_for(self, params: Mapping[str, str]) -> tuple[str, ...]:
+        """``needs`` and the inputs these settings need."""
+        extra = self.needs_with(params) if self.needs_with is not None else ()
+        return tuple(dict.fromkeys((*self.needs, *extra)))
 
     @property
     def name(self) -> str:
@@ -234,10 +241,11 @@ def frame(
     ``NotMapped`` when the view needs an input the warehouse does not map."""
     from data_access.loaders.availability import load_not_mapped
 
-    lacking = [i for i in view.needs if i in load_not_mapped(url=url)] if view.needs else []
+    p = resolve_params(view, params)
+    needs = view.needs_for(p)
+    lacking = [i for i in needs if i in load_not_mapped(url=url)] if needs else []
     if lacking:
         raise NotMapped(f"view {view.id!r}: {availability.message(lacking[0])}")
-    p = resolve_params(view, params)
     df = view.data(scope, filters, url, p)
     attrs = dict(df.attrs)
     df = base.strip_hidden(df, scope)

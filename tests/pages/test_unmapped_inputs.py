@@ -143,3 +143,15 @@ def test_entity_pages_render_without_optional_inputs(
     wanted = APPEALS if which == "no_appeals_url" else CASES
     if not (slug == "case" and which == "no_appeals_url"):  # a case has no appeals section
         assert any(wanted in i.value for i in at.info)
+
+
+def test_a_setting_that_needs_an_unmapped_input_gets_the_line(monkeypatch, no_cases_url):
+    at = run_app(
+        monkeypatch,
+        no_cases_url,
+        page=_page("trends"),
+        params={"trends_tree_metric": "cases opened"},
+    )
+    assert_clean(at)
+    assert f"**Decomposition tree of the change** · {CASES}" in _infos(at)
+    assert not any("No data for this selection" in i for i in _infos(at))
