@@ -42,6 +42,12 @@ def no_cases_url(duck_url, tmp_path_factory) -> str:
     return _rebuilt(copy_without(duck_url, path, drop=("fact_case_event", "fact_case")))
 
 
+@pytest.fixture(scope="module")
+def no_case_events_url(duck_url, tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("no_case_events") / "w.duckdb"
+    return _rebuilt(copy_without(duck_url, path, drop=("fact_case_event",)))
+
+
 def _page(slug: str) -> str:
     return f"app_pages/{slug}.py"
 
@@ -155,3 +161,12 @@ def test_a_setting_that_needs_an_unmapped_input_gets_the_line(monkeypatch, no_ca
     assert_clean(at)
     assert f"**Decomposition tree of the change** · {CASES}" in _infos(at)
     assert not any("No data for this selection" in i for i in _infos(at))
+
+
+@pytest.mark.parametrize("slug", [*ANALYSIS, "case"])
+def test_every_page_renders_without_case_events(monkeypatch, no_case_events_url, demo_frames, slug):
+    params = {"id": str(int(demo_frames["fact_case"]["case_id"].iloc[0]))} if slug == "case" else {}
+    at = run_app(monkeypatch, no_case_events_url, page=_page(slug), params=params)
+    assert_clean(at)
+    assert BLOCKED not in screen_text(at)
+    assert not at.error, [e.value for e in at.error]
