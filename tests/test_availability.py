@@ -66,3 +66,25 @@ def test_the_line_names_the_input_and_its_docs():
     assert av.message("appeals") == (
         "Appeals are not mapped in this warehouse: see docs/INPUTS.md#appeals"
     )
+
+
+@pytest.mark.pg
+def test_postgres_meta_inputs_and_absent_tables(postgres_server):
+    url = postgres_server.create_database("availability")
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for name in ("fact_appeal", "fact_case", "fact_case_event"):
+                conn.exec_driver_sql(f"CREATE TABLE {name} (id BIGINT)")  # names of the test
+            conn.exec_driver_sql(
+                "CREATE TABLE meta_inputs (input VARCHAR, mapped BOOLEAN, row_count BIGINT, "
+                "built_at TIMESTAMP)"
+            )
+            conn.exec_driver_sql(
+                "INSERT INTO meta_inputs VALUES ('case_events', false, 0, now()), "
+                "('cases', true, 10, now())"
+            )
+        with engine.connect() as conn:
+            assert av.not_mapped(conn) == {"events", "case_events"}
+    finally:
+        engine.dispose()
