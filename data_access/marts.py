@@ -6,6 +6,10 @@ Spark SQL the same SELECT, as ``CREATE TABLE ... USING parquet AS SELECT``).
 
     python -m data_access.marts --url URL               # build them
     python -m data_access.marts --url URL --print-sql   # print the SQL for URL's dialect
+
+An optional input the warehouse does not map (data_access.availability) reads as an empty
+relation where a mart only joins it; a mart built from it alone is skipped (one line each).
+Exit status 0 when built; 1 with one line on stderr (which mart, what failed) otherwise.
 """
 
 from __future__ import annotations
