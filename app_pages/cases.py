@@ -96,6 +96,13 @@ else:
         METRICS["time_to_first_response_h"].definition,
         METRICS["time_to_resolution_h"].definition,
     )
+    no_sla = times.loc[times["first_response_sla_h"].isna(), "priority"].astype(str).tolist()
+    if no_sla:
+        st.warning(
+            f"No SLA is known for priority {', '.join(no_sla)}: dim_priority has no row for "
+            "it, so those cases are never counted as breaching an SLA (see Data health).",
+            icon=":material/rule:",
+        )
     render.table(
         times.assign(
             resolution_sla_d=times["resolution_sla_h"] / 24,

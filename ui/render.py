@@ -55,7 +55,13 @@ def tiles(
     the warehouse does not map) is left out, and one line says which input."""
     if not scope.money:  # no money tiles for viewers without the money right
         items = [t for t in items if t.metric.unit != "eur"]
-    items = without_unmapped(items, missing)
+    items, gone = without_unmapped(items, missing)
+    _tile_row(items, columns)
+    for name in gone:  # under the row: one line per input, where its tiles would be
+        not_mapped(name)
+
+
+def _tile_row(items: list[Tile], columns: int) -> None:
     if not items:
         return
     cols = st.columns(columns)
@@ -88,13 +94,12 @@ def not_mapped(name: str, *, about: str | None = None) -> None:
     st.info(f"**{plain(about)}** · {text}" if about else text, icon=":material/link_off:")
 
 
-def without_unmapped(items: list[Tile], missing) -> list[Tile]:
-    """``items`` less the tiles whose metric needs an input in ``missing``; one line (per
-    input) says which input and where its mapping is documented."""
+def without_unmapped(items: list[Tile], missing) -> tuple[list[Tile], list[str]]:
+    """``items`` less the tiles whose metric needs an input in ``missing``, and those
+    inputs (each once, in order)."""
     gone = [i for t in items for i in INPUTS.get(t.metric.key, ()) if i in missing]
-    for name in dict.fromkeys(gone):
-        not_mapped(name)
-    return [t for t in items if not any(i in missing for i in INPUTS.get(t.metric.key, ()))]
+    kept = [t for t in items if not any(i in missing for i in INPUTS.get(t.metric.key, ()))]
+    return kept, list(dict.fromkeys(gone))
 
 
 def no_data(df: pd.DataFrame | None, *, about: str | None = None) -> bool:

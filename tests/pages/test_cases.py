@@ -157,4 +157,5 @@ def test_cases_without_a_priority_row_are_shown(monkeypatch, demo_frames, tmp_pa
     times = next(d.value for d in at.dataframe if "first_response_median_h" in d.value.columns)
     assert times["cases"].sum() == n
     assert times["first_response_compliance"].isna().all()  # unknown, not 0%
+    assert any(w.value.startswith("No SLA is known for priority P1, P2") for w in at.warning)
     assert not _case_table(at)["sla_breached"].any()
