@@ -68,3 +68,21 @@ def test_a_frame_that_needs_an_unmapped_input_says_which(duck_url, tmp_path):
     with pytest.raises(NotMapped, match="Appeals are not mapped in this warehouse"):
         reports.frame(reports.get("track.appeals"), FULL, f, url, {"isrc": "QZA002500001"})
     assert not reports.frame(reports.get("overview.trend"), FULL, f, url).empty
+
+
+def test_policy_replay_without_appeals_or_ground_truth_leaves_them_out(duck_url, tmp_path):
+    import reports
+
+    url = copy_without(
+        duck_url,
+        tmp_path / "w.duckdb",
+        drop=("fact_appeal",),
+        statements=("UPDATE fact_detection SET campaign_id = NULL",),
+    )
+    opts = load_options(FULL, url=url)
+    view = reports.get("policy.compare")
+    df = reports.frame(view, FULL, Filters(*opts.default_period()), url)
+    assert len(df) >= 2
+    assert not {"expected_appeals", "honest"} & set(df.columns)
+    assert df["honest_estimated"].isna().all()  # unknown, never 0
+    assert "honest" not in view.headline(df)

@@ -53,8 +53,7 @@ def _replay(scope: Scope, filters: Filters, policies: tuple[q.Policy, ...], url:
     row = run(q.policy_replay_query(filters, scope, (q.CURRENT, *policies)), url).iloc[0]
     df = _long(row, len(policies) + 1)
     if "appeals" in load_not_mapped(url=url):
-        # Nothing observed to estimate from: unknown, not 0 (the page says why).
-        df["expected_appeals"] = float("nan")
+        # Nothing observed to estimate from: no expected appeals, honest tracks unknown.
         df["honest_estimated"] = float("nan")
     else:
         rates = run(q.appeal_rates_query(filters, scope), url).iloc[0]
