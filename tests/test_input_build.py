@@ -140,6 +140,16 @@ def test_apply_then_build_on_a_real_warehouse(backend, request, tmp_path, demo_f
         engine.dispose()
     assert mapped["appeals"] and not mapped["plays"]
     assert keys == 7 and marts > 0
+    # The team's own keys find their entities in the search, in the viewer's scope.
+    from data_access.loaders.entities import load_search
+    from data_access.scope import FULL, Scope
+
+    hits = load_search(FULL, "C000000003", url=url)
+    assert ("case", "3") in set(zip(hits["kind"], hits["key"], strict=True))
+    hits = load_search(FULL, "T000000007", url=url)
+    assert hits.iloc[0]["kind"] == "track" and "your key T000000007" in hits.iloc[0]["detail"]
+    other_label = Scope(role="partner", labels=(10**6,))  # a label that holds nothing
+    assert load_search(other_label, "T000000007", url=url).empty
 
 
 def test_apply_refuses_a_mapping_without_a_required_column(tmp_path, capsys):

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from data_access import schema as s
 from data_access.filters import Filters
+from data_access.loaders.availability import load_tables
 from data_access.loaders.base import cached, run
 from data_access.queries import entities as q
 from data_access.queries.entities import Entity
@@ -120,6 +122,12 @@ def load_distributor_labels(scope: Scope, entity: Entity, filters: Filters, *, u
 def load_search(scope: Scope, text: str, limit: int = 8, *, url: str) -> pd.DataFrame:
     """Search hits: kind (track / artist / label / distributor / case), key (what the
     entity's page takes), name, detail; tracks first."""
-    df = run(q.search_query(text, scope, limit=limit), url)
+    tables = load_tables(url=url)
+    source_keys = s.key_map.name in tables  # built by the input layer
+    cases = s.fact_case.name in tables  # an unmapped case input leaves no table to search
+    stmt = q.search_query(text, scope, limit=limit, source_keys=source_keys, cases=cases)
+    df = run(stmt, url)
     df = df.assign(_order=df["kind"].map(KIND_ORDER)).sort_values("_order", kind="stable")
+    # A hit by the team's own key and by its name is one hit (the key's, listed first).
+    df = df.drop_duplicates(["kind", "key"], keep="first")
     return df.drop(columns="_order").reset_index(drop=True)

@@ -427,12 +427,15 @@ def _contains(col, text: str) -> ColumnElement:
     return func.lower(col).like(f"%{_like_prefix(text.lower())}%", escape=ESCAPE)
 
 
-def search_query(text: str, scope: Scope, *, limit: int = 8, source_keys: bool = False) -> Select:
+def search_query(
+    text: str, scope: Scope, *, limit: int = 8, source_keys: bool = False, cases: bool = True
+) -> Select:
     """Tracks (by ISRC prefix or title), artists, labels, distributors and cases (by id)
     matching ``text``: kind, key, name, detail; at most ``limit`` per kind, exact and
     prefix matches first. Team-scoped viewers find their cases only. ``source_keys``: the
     warehouse has the input layer's ``key_map``, so a team's own key (a uuid, a URI) finds
-    its track, label, distributor or case too."""
+    its track, label, distributor or case too. ``cases=False``: the warehouse maps no cases
+    (fact_case is absent), so none is searched."""
     if not 1 <= int(limit) <= MAX_RESULTS:
         raise ValueError(f"limit must be within 1..{MAX_RESULTS}")
     text = text.strip()
@@ -499,7 +502,7 @@ def search_query(text: str, scope: Scope, *, limit: int = 8, source_keys: bool =
     )
     parts.append(ranked(dists, func.row_number().over(order_by=(d.c.name, d.c.distributor_id))))
     case_id = parse_id(text)
-    if case_id is not None:
+    if case_id is not None and cases:
         tm = s.dim_team
         cases = (
             select(
@@ -519,7 +522,7 @@ def search_query(text: str, scope: Scope, *, limit: int = 8, source_keys: bool =
         )
         parts.append(ranked(cases, literal(1)))
     if source_keys and text:
-        parts.extend(_source_key_hits(text, scope, in_scope))
+        parts.extend(_source_key_hits(text, scope, lab, in_scope, cases=cases))
     every = union_all(*parts).subquery("hits")
     return (
         select(every.c.kind, every.c.key, every.c.name, every.c.detail)
@@ -528,16 +531,16 @@ def search_query(text: str, scope: Scope, *, limit: int = 8, source_keys: bool =
     )
 
 
-def _source_key_hits(text: str, scope: Scope, in_scope) -> list[Select]:
+def _source_key_hits(text: str, scope: Scope, lab, in_scope, *, cases: bool) -> list[Select]:
     """Exact matches of a team's own key in key_map, one hit per kind, in the viewer's
     scope (the same predicates as the searches above)."""
-    t, lab, d, c, km = s.dim_track, _labels(), s.dim_distributor, s.fact_case, s.key_map
+    t, d, c, km = s.dim_track, s.dim_distributor, s.fact_case, s.key_map
 
     def key_is(kind: str, id_col) -> ColumnElement:
         return exists().where(km.c.kind == kind, km.c.source_key == text, km.c.id == id_col)
 
     note = literal("your key ") + literal(text)
-    return [
+    hits = [
         select(
             literal("track").label("kind"),
             t.c.isrc.label("key"),
@@ -572,6 +575,7 @@ def _source_key_hits(text: str, scope: Scope, in_scope) -> list[Select]:
             literal(0).label("rank"),
         ).where(key_is("case", c.c.case_id), scope_predicate(c, scope)),
     ]
+    return hits if cases else hits[:-1]
 
 
 def _text(col) -> ColumnElement:

@@ -170,3 +170,12 @@ def test_every_page_renders_without_case_events(monkeypatch, no_case_events_url,
     assert_clean(at)
     assert BLOCKED not in screen_text(at)
     assert not at.error, [e.value for e in at.error]
+
+
+def test_the_search_works_without_cases(no_cases_url):
+    from data_access.loaders.entities import load_search
+    from data_access.scope import FULL
+
+    hits = load_search(FULL, "12", url=no_cases_url)  # digits: would look for case 12 too
+    assert "case" not in set(hits["kind"])
+    assert not load_search(FULL, "a", url=no_cases_url).empty  # titles and names still found
