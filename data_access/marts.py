@@ -685,7 +685,11 @@ def build_marts(engine: Engine, progress=None, *, tables=None, plan: Plan | None
                 conn.execute(fill_statement(table, plan.absent))
                 if engine.dialect.name == "postgresql":
                     # Row-store: a period filter needs an index to avoid a full scan.
-                    Index(f"ix_{table.name}_date", table.c.date_key).create(conn)
+                    ix = Index(f"ix_{table.name}_date", table.c.date_key)
+                    ix.create(conn)
+                    # An Index joins its table's shared MetaData: left there, the next build in
+                    # this process would create it with the table, then again here (fails).
+                    table.indexes.discard(ix)
                     quoted = conn.dialect.identifier_preparer.quote(table.name)
                     conn.exec_driver_sql("ANALYZE " + quoted)  # a name from our MetaData
                 counts[table.name] = conn.execute(

@@ -382,3 +382,18 @@ def test_the_demo_cli_writes_its_inputs_and_builds_through_them(tmp_path):
         engine.dispose()
     assert n_in == n_star > 0
     assert mapped["streams"] and mapped["appeals"] and not mapped["plays"]
+
+
+@pytest.mark.pg
+def test_marts_build_twice_in_one_process_on_postgresql(postgres_server, demo_frames):
+    from data_access.demo.load import load_frames
+    from data_access.marts import build_marts
+
+    url = postgres_server.create_database("marts_twice")
+    engine = create_engine(url)
+    try:
+        load_frames(engine, demo_frames)
+        first = build_marts(engine)
+        assert build_marts(engine) == first  # the date indexes do not stick to the MetaData
+    finally:
+        engine.dispose()
