@@ -1,6 +1,7 @@
 """Data health: can I trust the numbers? Freshness and row counts of every table, and
 integrity checks (orphan keys, negative amounts, impossible stream counts, missing days,
-marts out of sync with the facts, future dates) that fail loudly."""
+marts out of sync with the facts, future dates) that fail loudly, and the input checks of
+the mapping (python -m data_access.inputs check) with the fix for each finding."""
 
 from __future__ import annotations
 
@@ -11,7 +12,10 @@ import streamlit as st
 from analytics import format as fmt
 from analytics.health import STALE_AFTER_DAYS, findings, freshness, newest
 from analytics.metrics import METRICS
+from data_access.inputs import contract
+from data_access.loaders.availability import load_tables
 from data_access.loaders.health import load_health_checks, load_health_sample, load_table_stats
+from data_access.loaders.inputs import load_input_findings
 from ui import exports, render
 from ui.page import start_page
 
@@ -192,3 +196,46 @@ for row in failed.itertuples():
     sample = render.load(load_health_sample, scope, row.key, today, since)
     with st.expander(f"Sample: {row.check} (up to 20 rows)"):
         st.dataframe(sample, hide_index=True, width="stretch")
+
+# --- input checks: the team's mapping, as `python -m data_access.inputs check` sees it ----
+st.subheader("Input checks")
+relations = {i.relation for i in contract.INPUTS} & render.load(load_tables)
+if not relations:
+    st.caption(
+        "This warehouse was not built through the input layer (it holds no in_<input> "
+        "relation), so there is no mapping to check. docs/INPUTS.md describes the inputs."
+    )
+    st.stop()
+st.caption(
+    "The inputs the star schema is built from (the in_<input> views of your mapping, or the "
+    "demo's tables), checked against the contract in docs/INPUTS.md: structure first, then "
+    "keys, references, vocabularies, currencies, dates and consistency. Each finding says "
+    "what to change. Every row of every input is read: on a large warehouse this takes a "
+    "while the first time (then cached for 10 minutes)."
+)
+found = render.load(load_input_findings, scope)
+serious = found[found["severity"].isin(("error", "warning"))]
+if serious.empty:
+    st.success(f"No errors or warnings in {len(relations)} inputs.", icon=":material/verified:")
+for row in serious.itertuples():
+    where = f"{row.input}.{row.column}" if row.column else row.input
+    examples = f" (e.g. {row.examples})" if row.examples else ""
+    text = (
+        f"**{render.plain(where)}** · {render.plain(row.problem)}"
+        f"{render.plain(examples)}  \n{render.plain(row.fix)}"
+    )
+    if row.severity == "error":
+        st.error(text, icon=":material/error:")
+    else:
+        st.warning(text, icon=":material/warning:")
+with st.expander(f"Every finding, notes included ({len(found)})"):
+    st.dataframe(
+        found[["input", "column", "severity", "problem", "count", "examples", "fix"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "count": st.column_config.NumberColumn("Rows", format="localized"),
+            "problem": st.column_config.TextColumn("Problem", width="large"),
+            "fix": st.column_config.TextColumn("Fix", width="large"),
+        },
+    )

@@ -187,3 +187,33 @@ def test_cases_without_a_priority_row_are_a_finding(monkeypatch, demo_frames, tm
         )
         for e in errors
     ), errors
+
+
+@pytest.fixture(scope="module")
+def inputs_url(tmp_path_factory) -> str:
+    """The demo built through the input layer (in_<input> tables, then the star), with one
+    planted mapping mistake: reviews whose verdict is a word nobody mapped."""
+    import duckdb
+
+    from data_access.demo.__main__ import build as demo_build
+
+    path = tmp_path_factory.mktemp("inputs") / "w.duckdb"
+    demo_build(f"duckdb:///{path}", scale=0.03, seed=11, quiet=True)
+    con = duckdb.connect(str(path))
+    con.execute("UPDATE in_reviews SET verdict = 'maybe' WHERE review_key <= 'R000000005'")
+    con.close()
+    return f"duckdb:///{path}"
+
+
+def test_input_checks_show_each_finding_with_its_fix(monkeypatch, inputs_url):
+    at = run_app(monkeypatch, inputs_url, page="app_pages/health.py")
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error).replace("\\", "")
+    assert "reviews.verdict" in errors and "maybe" in errors
+    assert "[vocabularies.verdict]" in errors  # the fix names the place to map the word
+    assert any("Every finding" in e.label for e in at.expander)
+
+
+def test_a_warehouse_without_inputs_says_there_is_no_mapping_to_check(monkeypatch, duck_url):
+    at = run_app(monkeypatch, duck_url, page="app_pages/health.py")
+    assert "not built through the input layer" in " ".join(c.value for c in at.caption)
