@@ -1,0 +1,280 @@
+"""What the pages should show for the foreign warehouse, computed straight from its tables.
+
+An independent computation (pandas over the foreign tables, none of the project's code) of
+the figures of the Overview, Funnel and Enforcement tiles for a period and a set of markets,
+under the input layer's documented semantics (data_access/inputs/contract.py, config
+[attribution] and [streams]):
+
+- a play is a stream when ``ms_played >= [streams] min_ms``; streams per day × track × market
+  (the day of ``played_at``);
+- a stream row (day, track, market) is flagged when a detection of that track and market
+  has ``detected day - lookback_days <= day <= detected day + after_days``; the earliest
+  detected such detection takes it, and all the row's streams are flagged;
+- a detection's outcome is the verdict of its last decided review (latest ``decided_at``),
+  in our words through [vocabularies.verdict]; pending when none is decided; the row's
+  streams are confirmed when its detection's outcome is confirmed;
+- the estimated artificial streams are the flagged ones (no estimate is mapped), so recall
+  reads 100% wherever anything is flagged;
+- money is converted to EUR with [fx]; the payout per stream is [payout] default_per_1k_eur
+  / 1000 (no market has its own).
+
+Streams are dated by play day, detections by detection day, actions by booking day.
+``markets=None`` is every market: plays without a (known) country count in the totals then,
+and never in a market slice.
+
+    python -m examples.foreign_warehouse.expected --url URL --start 2026-11-02 --end 2026-11-29
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+HERE = Path(__file__).resolve().parent
+CONFIG = HERE / "business.toml"
+TABLES = (
+    "plays",
+    "catalogue_tracks",
+    "detection_events",
+    "review_decisions",
+    "payments_ledger",
+    "marble_inboxes",
+    "marble_cases",
+    "marble_case_events",
+)
+# The country names the platform writes instead of codes (the mapping's CASE, again).
+COUNTRY_NAMES = {
+    "sweden": "SE",
+    "norway": "NO",
+    "denmark": "DK",
+    "finland": "FI",
+    "germany": "DE",
+    "france": "FR",
+    "united kingdom": "GB",
+    "united states": "US",
+    "brazil": "BR",
+    "mexico": "MX",
+    "spain": "ES",
+    "italy": "IT",
+    "netherlands": "NL",
+    "poland": "PL",
+    "japan": "JP",
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    min_ms: int
+    lookback_days: int
+    after_days: int
+    per_stream_eur: float
+    fx: dict[str, float]
+    verdict: dict[str, str]  # their word (lower-case) -> ours
+    action: dict[str, str]
+    case_status: dict[str, str]
+
+
+def read_config(path: Path = CONFIG) -> Config:
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    vocab = raw.get("vocabularies", {})
+
+    def words(name: str) -> dict[str, str]:
+        return {str(k).strip().lower(): v for k, v in vocab.get(name, {}).items()}
+
+    return Config(
+        min_ms=int(raw.get("streams", {}).get("min_ms", 30000)),
+        lookback_days=int(raw.get("attribution", {}).get("lookback_days", 28)),
+        after_days=int(raw.get("attribution", {}).get("after_days", 0)),
+        per_stream_eur=float(raw.get("payout", {}).get("default_per_1k_eur", 3.0)) / 1000,
+        fx={**{"EUR": 1.0}, **raw.get("fx", {})},
+        verdict=words("verdict"),
+        action=words("action"),
+        case_status=words("case_status"),
+    )
+
+
+def read_tables(url: str) -> dict[str, pd.DataFrame]:
+    """Every foreign table, as it is in the warehouse at ``url``."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {t: pd.read_sql(sa.text(f'SELECT * FROM "{t}"'), conn) for t in TABLES}
+    finally:
+        engine.dispose()
+
+
+def market_code(country: pd.Series) -> pd.Series:
+    """ISO2 as is (upper-cased), English names to codes, anything else (NULL too) NA."""
+    s = country.astype("string").str.strip()
+    code = s.str.upper().where(s.str.len() == 2)
+    return code.fillna(s.str.lower().map(COUNTRY_NAMES))
+
+
+def _money(df: pd.DataFrame, column: str, fx: dict[str, float]) -> pd.Series:
+    return pd.to_numeric(df[column], errors="coerce").astype(float).fillna(0.0) * df[
+        "currency"
+    ].map(fx).astype(float)
+
+
+def _in_markets(codes: pd.Series, markets: frozenset[str] | None) -> pd.Series:
+    return pd.Series(True, index=codes.index) if markets is None else codes.isin(markets)
+
+
+def outcomes(tables: dict[str, pd.DataFrame], cfg: Config) -> pd.Series:
+    """detection id -> our verdict of its last decided review ('pending' if none)."""
+    det = tables["detection_events"].drop_duplicates("id")
+    r = tables["review_decisions"]
+    r = r[r["decided_at"].notna()].sort_values(["decided_at", "id"], kind="stable")
+    last = r.groupby("detection_id")["verdict"].last()
+    ours = last.str.strip().str.lower().map(lambda w: cfg.verdict.get(w, w))
+    return ours.reindex(det["id"]).fillna("pending")
+
+
+def stream_rows(tables: dict[str, pd.DataFrame], cfg: Config) -> pd.DataFrame:
+    """Streams per day × track × market (market NA for unknown countries), each row with the
+    detection it is attributed to (NA when not flagged) and that detection's outcome."""
+    p = tables["plays"]
+    p = p[pd.to_numeric(p["ms_played"]) >= cfg.min_ms]
+    rows = (
+        pd.DataFrame(
+            {
+                "day": pd.to_datetime(p["played_at"]).dt.normalize(),
+                "track": p["track_uri"],
+                "market": market_code(p["country"]).fillna("??"),
+            }
+        )
+        .groupby(["day", "track", "market"], as_index=False)
+        .size()
+        .rename(columns={"size": "streams"})
+    )
+    det = tables["detection_events"].drop_duplicates("id")
+    d = pd.DataFrame(
+        {
+            "detection": det["id"],
+            "detected_at": pd.to_datetime(det["created_at"]),
+            "track": det["track_uri"],
+            "market": market_code(det["country"]),
+        }
+    ).dropna(subset=["market"])
+    d["det_day"] = d["detected_at"].dt.normalize()
+    cand = rows.reset_index().merge(d, on=["track", "market"])
+    lo = cand["det_day"] - pd.Timedelta(days=cfg.lookback_days)
+    hi = cand["det_day"] + pd.Timedelta(days=cfg.after_days)
+    cand = cand[(cand["day"] >= lo) & (cand["day"] <= hi)]
+    first = cand.sort_values(["detected_at", "detection"], kind="stable").drop_duplicates("index")
+    rows["detection"] = first.set_index("index")["detection"].reindex(rows.index)
+    rows["outcome"] = rows["detection"].map(outcomes(tables, cfg))
+    rows["market"] = rows["market"].replace("??", np.nan)
+    rows["flagged"] = rows["streams"].where(rows["detection"].notna(), 0)
+    rows["confirmed"] = rows["streams"].where(rows["outcome"] == "confirmed", 0)
+    return rows
+
+
+def figures(
+    tables: dict[str, pd.DataFrame],
+    *,
+    start: date,
+    end: date,
+    markets: Iterable[str] | None = None,
+    config: Path | Config = CONFIG,
+) -> dict[str, float]:
+    """The tiles' figures for ``start``..``end`` (inclusive) and ``markets`` (None: all)."""
+    cfg = config if isinstance(config, Config) else read_config(config)
+    mk = None if markets is None else frozenset(markets)
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    after_end = hi + pd.Timedelta(days=1)
+    out: dict[str, float] = {}
+
+    # -- Overview: streams, flagged, confirmed (by play day) ------------------------------
+    rows = stream_rows(tables, cfg)
+    rows = rows[rows["day"].between(lo, hi) & _in_markets(rows["market"], mk)]
+    streams, flagged = float(rows["streams"].sum()), float(rows["flagged"].sum())
+    confirmed = float(rows["confirmed"].sum())
+    out["streams"] = streams
+    out["detected_streams"] = flagged
+    out["confirmed_streams"] = confirmed
+    out["estimated_artificial_streams"] = flagged
+    out["detected_share"] = flagged / streams if streams else float("nan")
+    out["confirmed_share"] = confirmed / streams if streams else float("nan")
+    out["protected_eur"] = confirmed * cfg.per_stream_eur
+    at_risk_eur = (flagged - confirmed) * cfg.per_stream_eur  # estimated = flagged
+
+    # -- Funnel: detections of the period (by detection day) -------------------------------
+    det = tables["detection_events"].drop_duplicates("id")
+    det_day = pd.to_datetime(det["created_at"]).dt.normalize()
+    det = det[det_day.between(lo, hi) & _in_markets(market_code(det["country"]), mk)]
+    outcome = outcomes(tables, cfg).reindex(det["id"])
+    ledger = tables["payments_ledger"]
+    reviewed = float((outcome != "pending").sum())
+    n_confirmed = float((outcome == "confirmed").sum())
+    out["detections"] = float(len(det))
+    out["reviewed"] = reviewed
+    out["confirmed"] = n_confirmed
+    out["false_positives"] = float((outcome == "false_positive").sum())
+    out["enforced"] = float(det["id"].isin(ledger["detection_id"]).sum())
+    out["precision"] = n_confirmed / reviewed if reviewed else float("nan")
+    out["recall"] = 1.0 if flagged else float("nan")
+
+    # -- Enforcement: actions of the period (by booking day), of known detections ----------
+    known = tables["detection_events"]["id"]
+    booked = pd.to_datetime(ledger["booked_at"]).dt.normalize()
+    act = ledger[
+        booked.between(lo, hi)
+        & ledger["detection_id"].isin(known)
+        & _in_markets(market_code(ledger["country"]), mk)
+    ]
+    action = act["action_code"].str.strip().str.lower().map(lambda w: cfg.action.get(w, w))
+    amount = _money(act, "amount", cfg.fx)
+    recovered = _money(act, "collected_amount", cfg.fx)
+    is_reversed = act["reversed_at"].notna()
+    is_fee = action == "per_track_fee"
+    out["actions"] = float(len(act))
+    out["streams_removed"] = float(pd.to_numeric(act["plays_removed"]).fillna(0).sum())
+    out["withheld_eur"] = float(amount[action == "royalty_withholding"].sum())
+    out["fees_levied_eur"] = float(amount[is_fee].sum())
+    out["fees_recovered_eur"] = float(recovered.sum())
+    out["reversed_eur"] = float(amount[is_reversed].sum())
+    fees_outstanding = (amount - recovered - amount.where(is_reversed, 0.0))[is_fee].sum()
+    out["fees_outstanding_eur"] = float(fees_outstanding)
+    out["exposure_eur"] = at_risk_eur + float(fees_outstanding)
+
+    # -- Overview: cases open at the period's end (no detector filter on cases) ------------
+    cases = tables["marble_cases"]
+    events = tables["marble_case_events"]
+    closing = events[
+        (events["event_type"] == "status_updated")
+        & events["new_value"].isin(["resolved", "discarded"])
+    ]
+    closed_at = pd.to_datetime(closing.groupby("case_id")["created_at"].max())
+    status = cases["status"].str.strip().str.lower().map(lambda w: cfg.case_status.get(w, w))
+    resolved_at = cases["id"].map(closed_at).where(status == "resolved")
+    opened = pd.to_datetime(cases["created_at"])
+    is_open = (opened < after_end) & (resolved_at.isna() | (resolved_at >= after_end))
+    out["open_cases"] = float((is_open & _in_markets(market_code(cases["country"]), mk)).sum())
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m examples.foreign_warehouse.expected")
+    ap.add_argument("--url", required=True)
+    ap.add_argument("--start", type=date.fromisoformat, default=date(2026, 11, 2))
+    ap.add_argument("--end", type=date.fromisoformat, default=date(2026, 11, 29))
+    ap.add_argument("--market", action="append", default=None, help="repeat for several")
+    args = ap.parse_args(argv)
+    got = figures(read_tables(args.url), start=args.start, end=args.end, markets=args.market)
+    for key, value in got.items():
+        print(f"{key:30} {value:,.4f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,355 @@
+"""The worked example of the input layer (examples/foreign_warehouse): a platform-shaped
+warehouse on DuckDB and PostgreSQL, its mapping (one SELECT per input), its business
+configuration, and the independent computation of the figures the pages should show."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from data_access.inputs import business, contract
+from examples.foreign_warehouse import expected, make_foreign
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "foreign_warehouse"
+MAPPING = EXAMPLE / "mapping"
+MAPPED = ("plays", "catalogue", "detections", "reviews", "actions", "cases", "case_events")
+CAST = {
+    contract.TEXT: "TEXT",
+    contract.INTEGER: "INTEGER",
+    contract.NUMBER: "DOUBLE PRECISION",
+    contract.DATE: "DATE",
+    contract.TIMESTAMP: "TIMESTAMP",
+    contract.BOOLEAN: "BOOLEAN",
+}
+MARKETS = {m[0] for m in make_foreign.MARKETS}
+LAST_4_WEEKS = (date(2026, 11, 2), date(2026, 11, 29))
+WHOLE = (make_foreign.FIRST_DAY, make_foreign.LAST_DAY)
+
+
+def _normalised(df: pd.DataFrame) -> pd.DataFrame:
+    """Rows comparable across backends: numbers as floats, dates as timestamps, sorted."""
+    out = df.copy()
+    for col in out.columns:
+        values = out[col].dropna()
+        if len(values) and isinstance(values.iloc[0], Decimal):
+            out[col] = out[col].astype(float)
+        elif len(values) and isinstance(values.iloc[0], date):
+            out[col] = pd.to_datetime(out[col])
+        elif pd.api.types.is_datetime64_any_dtype(out[col]):
+            out[col] = out[col].astype("datetime64[us]")
+        elif pd.api.types.is_integer_dtype(out[col]):
+            out[col] = out[col].astype("int64")
+    return out.sort_values(list(out.columns[:2]), ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def duck(tmp_path_factory) -> str:
+    url = f"duckdb:///{tmp_path_factory.mktemp('foreign') / 'foreign.duckdb'}"
+    make_foreign.create(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def duck_tables(duck) -> dict[str, pd.DataFrame]:
+    return expected.read_tables(duck)
+
+
+@pytest.fixture(scope="module")
+def pg(postgres_server) -> str:
+    url = postgres_server.create_database(f"foreign_{uuid.uuid4().hex[:8]}")
+    make_foreign.create(url)
+    return url
+
+
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgresql", marks=pytest.mark.pg)])
+def foreign_url(request) -> str:
+    return request.getfixturevalue("duck" if request.param == "duckdb" else "pg")
+
+
+# -- the foreign warehouse -------------------------------------------------------------------
+
+
+def test_deterministic_and_small():
+    a, b = make_foreign.frames(3), make_foreign.frames(3)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], obj=name)
+    other = make_foreign.frames(4)
+    assert not a["plays"]["play_id"].equals(other["plays"]["play_id"])
+    plays = a["plays"]
+    assert 20_000 < len(plays) < 100_000
+    assert plays["played_at"].min().date() >= make_foreign.FIRST_DAY
+    assert plays["played_at"].max().date() == make_foreign.LAST_DAY
+    assert len(a["catalogue_tracks"]) == 300
+    assert a["catalogue_tracks"]["label_uri"].nunique() <= 40
+    assert a["catalogue_tracks"]["distributor_uri"].nunique() <= 8
+    assert plays["track_uri"].str.fullmatch(r"plat:track:[0-9A-Za-z]{22}").all()
+
+
+def test_platform_shaped(duck_tables):
+    t = duck_tables
+    plays = t["plays"]
+    short = (plays["ms_played"] < 30_000).mean()
+    assert 0.1 < short < 0.3
+    country = plays["country"]
+    assert country.isna().any() and country.isin(["Sweden", "Germany"]).any()
+    assert country.dropna().str.len().eq(2).mean() > 0.85
+    assert set(plays["platform"]) == {"ios", "android", "desktop", "web"}
+    assert set(plays["product_tier"]) == {"premium", "family", "free", "student", "trial"}
+    reviews = t["review_decisions"]
+    assert set(reviews["verdict"].dropna()) == {"fraud", "legit", "unsure"}
+    assert reviews["decided_at"].isna().any()  # open reviews
+    # Every unsure review is followed by a later review of the same detection that decides.
+    for r in reviews[reviews["verdict"] == "unsure"].itertuples():
+        later = reviews[
+            (reviews["detection_id"] == r.detection_id) & (reviews["created_at"] > r.decided_at)
+        ]
+        assert later["verdict"].isin(["fraud", "legit"]).any()
+    ledger = t["payments_ledger"]
+    assert set(ledger["currency"]) == {"USD", "EUR", "SEK"}
+    assert ledger["reversed_at"].notna().any()
+    assert set(ledger["action_code"]) <= {"STRM_RM", "WHLD", "FEE", "TKDN", "SUSP", "WARN"}
+    cases = t["marble_cases"]
+    assert cases["detection_id"].isna().any() and cases["detection_id"].notna().any()
+    assert set(cases["status"]) <= {"open", "investigating", "discarded", "resolved"}
+    events = t["marble_case_events"]
+    assert "inbox_changed" in set(events["event_type"])
+    assert set(events["case_id"]) <= set(cases["id"])
+    # Detections cluster on a few labels.
+    det = t["detection_events"].merge(t["catalogue_tracks"], on="track_uri")
+    assert det["label_uri"].value_counts().head(5).sum() > len(det) / 2
+    assert not t["detection_events"]["id"].duplicated().any()
+
+
+@pytest.mark.pg
+def test_postgresql_holds_the_same_rows(duck_tables, pg):
+    got = expected.read_tables(pg)
+    for name, want in duck_tables.items():
+        pd.testing.assert_frame_equal(
+            _normalised(got[name]), _normalised(want), check_dtype=False, obj=name
+        )
+
+
+def test_defects_are_planted(tmp_path):
+    url = f"duckdb:///{tmp_path / 'defects.duckdb'}"
+    make_foreign.create(url, defects=True)
+    t = expected.read_tables(url)
+    det, rev, plays = t["detection_events"], t["review_decisions"], t["plays"]
+    assert det["id"].duplicated().sum() == 1
+    assert (~rev["detection_id"].isin(det["id"])).sum() == 2
+    assert (plays["played_at"] > pd.Timestamp(make_foreign.END_TS)).sum() == 1
+    assert (rev["verdict"] == "maybe").sum() == 1
+    clean = make_foreign.frames()
+    assert (
+        rev["verdict"].isin(["maybe"]).sum()
+        > clean["review_decisions"]["verdict"].eq("maybe").sum()
+    )
+    assert len(plays) == len(clean["plays"]) + 1
+
+
+# -- the mapping -------------------------------------------------------------------------------
+
+
+def test_one_select_per_mapped_input():
+    assert {p.stem for p in MAPPING.glob("*.sql")} == set(MAPPED)
+    assert all(contract.get(name) for name in MAPPED)
+
+
+def _select(url: str, sql: str) -> pd.DataFrame:
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return pd.read_sql(sa.text(sql), conn)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("name", MAPPED)
+def test_mapping_runs_and_answers_the_contract(foreign_url, name):
+    spec = contract.get(name)
+    sql = (MAPPING / f"{name}.sql").read_text(encoding="utf-8")
+    df = _select(foreign_url, sql)
+    allowed = [c.name for c in spec.columns]
+    assert len(set(df.columns)) == len(df.columns)
+    assert set(df.columns) <= set(allowed), set(df.columns) - set(allowed)
+    assert {c.name for c in spec.required_columns} <= set(df.columns)
+    assert len(df) > 0
+    casts = ", ".join(f"CAST({c} AS {CAST[spec.column(c).type]}) AS {c}" for c in df.columns)
+    cast = _select(foreign_url, f"SELECT {casts} FROM ({sql}) AS q")
+    assert len(cast) == len(df)
+    for key in spec.key:
+        if key in df.columns and name != "plays":
+            assert not df[key].duplicated().any(), key
+    config = business.read(EXAMPLE / "business.toml")
+    for col in df.columns:
+        c = spec.column(col)
+        values = set(df[col].dropna().astype(str))
+        if c.vocabulary:
+            unmapped = {v for v in values if config.ours(c.vocabulary, v) is None}
+            assert not unmapped, (col, unmapped)
+        if c.allowed == "iso2":
+            assert values <= MARKETS, values - MARKETS
+        if c.required and col not in ("market",):
+            assert df[col].notna().all(), col
+
+
+def test_mapping_keeps_every_row_and_maps_names(duck_tables, duck):
+    plays = _select(duck, (MAPPING / "plays.sql").read_text(encoding="utf-8"))
+    assert len(plays) == len(duck_tables["plays"])
+    src = duck_tables["plays"].set_index("play_id")["country"]
+    got = plays.set_index("play_key")["market"].reindex(src.index)
+    assert got[src == "Sweden"].eq("SE").all()
+    assert got[src.isna()].isna().all()
+    assert got.isna().sum() == src.isna().sum()
+    reviews = _select(duck, (MAPPING / "reviews.sql").read_text(encoding="utf-8"))
+    assert reviews.loc[reviews["decided_at"].isna(), "verdict"].eq("pending").all()
+    events = _select(duck, (MAPPING / "case_events.sql").read_text(encoding="utf-8"))
+    handoffs = events[events["event_type"] == "inbox_changed"]
+    assert handoffs["from_team"].notna().all() and handoffs["to_team"].notna().all()
+    assert events.loc[events["event_type"] != "inbox_changed", "to_team"].isna().all()
+    cases = _select(duck, (MAPPING / "cases.sql").read_text(encoding="utf-8"))
+    closed = cases["status"].isin(["resolved", "discarded"])
+    assert cases.loc[closed, "resolved_at"].notna().all()
+    assert cases.loc[~closed, "resolved_at"].isna().all()
+    assert (cases["resolved_at"].dropna() >= cases.loc[closed, "opened_at"]).all()
+
+
+def test_business_configuration_is_valid_and_maps_the_team_words():
+    cfg = business.read(EXAMPLE / "business.toml")
+    assert cfg.ours("verdict", "fraud") == "confirmed"
+    assert cfg.ours("verdict", "legit") == "false_positive"
+    assert cfg.ours("verdict", "unsure") == "insufficient_evidence"
+    assert cfg.ours("verdict", "maybe") is None
+    assert cfg.ours("action", "STRM_RM") == "stream_removal"
+    assert cfg.ours("case_status", "investigating") == "open"
+    assert cfg.ours("case_status", "discarded") == "resolved"
+    assert cfg.ours("case_event", "inbox_changed") == "handoff"
+    assert cfg.ours("case_event", "created") == "opened"
+    assert cfg.ours("team", "Fraud Ops") == "fraud_ops"
+    assert cfg.ours("plan", "student") == "other"
+    assert set(cfg.fx) == {"EUR", "USD", "SEK"}
+    base = business.read()
+    assert (cfg.lookback_days, cfg.after_days, cfg.min_ms) == (
+        base.lookback_days,
+        base.after_days,
+        base.min_ms,
+    )
+
+
+# -- the expected figures ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "period, markets",
+    [
+        (LAST_4_WEEKS, None),
+        (WHOLE, None),
+        (LAST_4_WEEKS, ("SE",)),
+        (WHOLE, ("DE", "US", "GB")),
+        ((date(2026, 10, 5), date(2026, 10, 11)), ("FR",)),
+    ],
+)
+def test_expected_figures_are_consistent(duck_tables, period, markets):
+    got = expected.figures(duck_tables, start=period[0], end=period[1], markets=markets)
+    assert 0 <= got["confirmed_streams"] <= got["detected_streams"] <= got["streams"]
+    assert got["streams"] > 0
+    for key in ("precision", "detected_share", "confirmed_share"):
+        assert pd.isna(got[key]) or 0 <= got[key] <= 1, key
+    assert got["confirmed"] + got["false_positives"] <= got["reviewed"] <= got["detections"]
+    assert got["enforced"] <= got["detections"]
+    assert got["fees_recovered_eur"] <= got["fees_levied_eur"] + 1e-9
+    assert got["fees_outstanding_eur"] >= -1e-9
+    assert got["exposure_eur"] >= got["fees_outstanding_eur"] - 1e-9
+
+
+def test_expected_figures_are_plausible_fraud(duck_tables):
+    got = expected.figures(duck_tables, start=WHOLE[0], end=WHOLE[1])
+    assert 0.01 <= got["detected_share"] <= 0.10
+    assert 30 <= got["detections"] <= 150
+    assert 0.5 < got["precision"] < 1
+    assert got["confirmed"] > 0 and got["false_positives"] > 0 and got["actions"] > 0
+    assert got["fees_levied_eur"] > 0 and got["withheld_eur"] > 0 and got["reversed_eur"] > 0
+    assert got["open_cases"] > 0
+
+
+def test_expected_markets_add_up(duck_tables):
+    """Disjoint market slices add up to the whole, less what has no market."""
+    start, end = WHOLE
+    whole = expected.figures(duck_tables, start=start, end=end)
+    parts = [
+        expected.figures(duck_tables, start=start, end=end, markets=[m]) for m in sorted(MARKETS)
+    ]
+    streams = duck_tables["plays"]
+    unknown = streams[
+        (streams["ms_played"] >= 30_000) & expected.market_code(streams["country"]).isna()
+    ]
+    assert sum(p["streams"] for p in parts) + len(unknown) == whole["streams"]
+    for key in ("detected_streams", "confirmed_streams", "detections", "reviewed", "actions"):
+        assert sum(p[key] for p in parts) == whole[key], key
+    for key in ("withheld_eur", "fees_levied_eur", "reversed_eur"):
+        assert sum(p[key] for p in parts) == pytest.approx(whole[key]), key
+
+
+def test_expected_attribution_by_hand():
+    """One track, one market, two detections: the earlier one takes the rows it covers;
+    rows outside every window are not flagged; the last decided review wins."""
+    t0 = pd.Timestamp("2026-11-01 10:00")
+    tables = {
+        "plays": pd.DataFrame(
+            {
+                "play_id": ["p1", "p2", "p3", "p4", "p5"],
+                "played_at": pd.to_datetime(
+                    [
+                        "2026-09-01 08:00",
+                        "2026-10-10 08:00",
+                        "2026-10-10 09:00",
+                        "2026-11-01 23:00",
+                        "2026-11-02 00:10",
+                    ]
+                ),
+                "track_uri": ["t"] * 5,
+                "country": ["SE", "Sweden", "SE", "se", "SE"],
+                "ms_played": [40_000, 40_000, 10_000, 31_000, 50_000],
+            }
+        ),
+        "detection_events": pd.DataFrame(
+            {
+                "id": ["d1", "d2"],
+                "created_at": [t0, t0 + pd.Timedelta(days=1)],
+                "track_uri": ["t", "t"],
+                "country": ["SE", "Sweden"],
+            }
+        ),
+        "review_decisions": pd.DataFrame(
+            {
+                "id": ["r1", "r2", "r3"],
+                "detection_id": ["d1", "d1", "d2"],
+                "decided_at": [t0, t0 + pd.Timedelta(hours=5), pd.NaT],
+                "verdict": ["unsure", "fraud", None],
+            }
+        ),
+    }
+    rows = expected.stream_rows(tables, expected.read_config())
+    by_day = rows.set_index(rows["day"].dt.strftime("%m-%d"))
+    assert by_day["streams"].to_dict() == {"09-01": 1, "10-10": 1, "11-01": 1, "11-02": 1}
+    assert by_day["detection"].fillna("-").to_dict() == {
+        "09-01": "-",
+        "10-10": "d1",
+        "11-01": "d1",
+        "11-02": "d2",
+    }
+    assert by_day["confirmed"].to_dict() == {"09-01": 0, "10-10": 1, "11-01": 1, "11-02": 0}
+
+
+@pytest.mark.pg
+def test_expected_figures_the_same_on_postgresql(duck_tables, pg):
+    pg_tables = expected.read_tables(pg)
+    for period, markets in ((LAST_4_WEEKS, None), (WHOLE, ("SE", "US"))):
+        want = expected.figures(duck_tables, start=period[0], end=period[1], markets=markets)
+        got = expected.figures(pg_tables, start=period[0], end=period[1], markets=markets)
+        assert got == pytest.approx(want, nan_ok=True)
