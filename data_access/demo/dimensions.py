@@ -108,8 +108,9 @@ def _names(rng: np.random.Generator, n: int, suffixes: tuple[str, ...]) -> list[
     return out
 
 
-def dates() -> pd.DataFrame:
-    days = pd.date_range(ref.START, ref.END, freq="D")
+def dates(start=ref.START, end=ref.END) -> pd.DataFrame:
+    """The calendar from ``start`` to ``end`` (default: the demo's 104 weeks)."""
+    days = pd.date_range(start, end, freq="D")
     iso = days.isocalendar()
     return pd.DataFrame(
         {

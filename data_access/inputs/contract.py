@@ -202,6 +202,22 @@ STREAMS = Input(
             "market covers the day",
         ),
         Col(
+            "detector",
+            TEXT,
+            "With `flagged_streams`: the detector your service attributes them to (the name "
+            "used in `detections.detector`).",
+            False,
+            default="the attributed detection's detector",
+        ),
+        Col(
+            "typology",
+            TEXT,
+            "With `flagged_streams`: the kind of fraud they were flagged for.",
+            False,
+            allowed="vocab:typology",
+            default="the attributed detection's typology",
+        ),
+        Col(
             "confirmed_streams",
             INTEGER,
             "Streams confirmed as artificial after review.",
@@ -569,6 +585,13 @@ CASES = Input(
         ),
         Col("track_key", TEXT, "The track concerned.", False, default="the detection's track"),
         Col(
+            "label_key",
+            TEXT,
+            "The label concerned, for a case about a label rather than one track.",
+            False,
+            default="the track's label",
+        ),
+        Col(
             "market",
             TEXT,
             "ISO 3166-1 alpha-2.",
@@ -607,7 +630,11 @@ CASES = Input(
     ),
     required=False,
     needed_by=("Cases", "Operations plan (case backlog)", "Overview cases tile"),
-    references={"detection_key": "detections.detection_key", "track_key": "catalogue.track_key"},
+    references={
+        "detection_key": "detections.detection_key",
+        "track_key": "catalogue.track_key",
+        "label_key": "catalogue.label_key",
+    },
 )
 
 CASE_EVENTS = Input(
