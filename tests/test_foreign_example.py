@@ -353,3 +353,186 @@ def test_expected_figures_the_same_on_postgresql(duck_tables, pg):
         want = expected.figures(duck_tables, start=period[0], end=period[1], markets=markets)
         got = expected.figures(pg_tables, start=period[0], end=period[1], markets=markets)
         assert got == pytest.approx(want, nan_ok=True)
+
+
+# -- end to end: apply -> build -> the pages show the expected figures -----------------------
+
+CONFIG = EXAMPLE / "business.toml"
+# Tiles whose money depends on the payout per stream: the build prices streams with the
+# demo's per-market payouts (data_access/demo/reference.MARKETS), which config [payout] cannot
+# express, while expected.py prices them as config [payout] says (default_per_1k_eur for
+# every market). Strict: when the build follows the configuration, this fails and the
+# tiles join the others.
+PAYOUT_TILES = ("protected_eur", "exposure_eur")
+OVERVIEW_TILES = ("streams", "detected_share", "streams_removed", "open_cases")
+ENFORCEMENT_TILES = (
+    "actions",
+    "streams_removed",
+    "withheld_eur",
+    "fees_levied_eur",
+    "fees_recovered_eur",
+    "reversed_eur",
+)
+FUNNEL_TILES = ("detections", "reviewed", "confirmed", "enforced", "false_positives", "precision")
+SLICES = [
+    (LAST_4_WEEKS, ()),
+    (WHOLE, ()),
+    (LAST_4_WEEKS, ("SE",)),
+    (WHOLE, ("DE", "SE", "US")),
+]
+
+
+def _apply_and_build(url: str) -> None:
+    from data_access.inputs import __main__ as cli
+
+    make_foreign.create(url)
+    assert cli.main(["apply", "--url", url, "--inputs", str(MAPPING)]) == 0
+    assert cli.main(["build", "--url", url, "--config", str(CONFIG)]) == 0
+
+
+# A built warehouse and its foreign tables, read while the writer is the only connection
+# (DuckDB refuses a read-write engine beside the app's read-only one in one process).
+Built = tuple[str, dict[str, pd.DataFrame]]
+
+
+@pytest.fixture(scope="module")
+def built_duck(tmp_path_factory) -> Built:
+    url = f"duckdb:///{tmp_path_factory.mktemp('built') / 'foreign.duckdb'}"
+    _apply_and_build(url)
+    return url, expected.read_tables(url)
+
+
+@pytest.fixture(scope="module")
+def built_pg(postgres_server) -> Built:
+    url = postgres_server.create_database(f"foreign_built_{uuid.uuid4().hex[:8]}")
+    _apply_and_build(url)
+    return url, expected.read_tables(url)
+
+
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgresql", marks=pytest.mark.pg)])
+def built_url(request) -> Built:
+    return request.getfixturevalue("built_duck" if request.param == "duckdb" else "built_pg")
+
+
+def _app_figures(url: str, start: date, end: date, markets: tuple[str, ...]) -> dict:
+    """What the pages' loaders return for the tiles (the numbers behind the text)."""
+    from analytics.metrics import derive
+    from data_access.filters import Filters
+    from data_access.loaders.enforcement import load_enforcement_kpis
+    from data_access.loaders.funnel import load_funnel_stages
+    from data_access.loaders.overview import load_overview_kpis
+    from data_access.scope import FULL
+
+    f = Filters(start=start, end=end, markets=markets)
+    overview = derive(load_overview_kpis(FULL, f, url=url)).loc["current"]
+    stages = load_funnel_stages(FULL, f, url=url).set_index("stage")
+    enforcement = load_enforcement_kpis(FULL, f, url=url).loc["current"]
+    out = {k: float(overview[k]) for k in (*OVERVIEW_TILES, *PAYOUT_TILES)}
+    out |= {k: float(enforcement[k]) for k in ENFORCEMENT_TILES if k != "streams_removed"}
+    out["enforcement_streams_removed"] = float(enforcement["streams_removed"])
+    count = stages["count"]
+    out |= {
+        "detections": float(count["detected"]),
+        "reviewed": float(count["reviewed"]),
+        "confirmed": float(count["confirmed"]),
+        "enforced": float(count["enforced"]),
+        "false_positives": float(stages["false_positive"].iloc[0]),
+    }
+    out["precision"] = out["confirmed"] / out["reviewed"] if out["reviewed"] else float("nan")
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("period, markets", SLICES)
+def test_built_warehouse_shows_the_expected_figures(built_url, period, markets):
+    url, tables = built_url
+    want = expected.figures(tables, start=period[0], end=period[1], markets=markets or None)
+    want["enforcement_streams_removed"] = want["streams_removed"]
+    got = _app_figures(url, period[0], period[1], markets)
+    keys = [k for k in got if k not in PAYOUT_TILES]
+    assert {k: got[k] for k in keys} == pytest.approx({k: want[k] for k in keys}, abs=1e-3)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="the build prices streams with the demo's payouts")
+def test_built_warehouse_prices_streams_as_configured(built_duck):
+    url, tables = built_duck
+    start, end = LAST_4_WEEKS
+    want = expected.figures(tables, start=start, end=end)
+    got = _app_figures(url, start, end, ())
+    assert {k: got[k] for k in PAYOUT_TILES} == pytest.approx(
+        {k: want[k] for k in PAYOUT_TILES}, abs=1e-3
+    )
+
+
+def _page_keys(url: str) -> dict[str, dict[str, str]]:
+    """URL keys of the entity pages: the most detected track, its label and distributor, a
+    case with a hand-off."""
+    from data_access.engine import get_engine
+
+    with get_engine(url).connect() as conn:
+        star = {
+            name: pd.read_sql(sa.text(f"SELECT * FROM {name}"), conn)
+            for name in ("dim_track", "dim_label", "fact_detection", "fact_case_event")
+        }
+    track_id = int(star["fact_detection"]["track_id"].value_counts().idxmax())
+    track = star["dim_track"].set_index("track_id").loc[track_id]
+    label = star["dim_label"].set_index("label_id").loc[int(track["label_id"])]
+    ev = star["fact_case_event"]
+    case_id = int(ev.loc[ev["event_type"] == "handoff", "case_id"].iloc[0])
+    return {
+        "track": {"isrc": str(track["isrc"])},
+        "label": {"id": str(int(track["label_id"]))},
+        "distributor": {"id": str(int(label["distributor_id"]))},
+        "case": {"id": str(case_id)},
+    }
+
+
+@pytest.mark.slow
+def test_every_page_renders_on_the_built_warehouse(monkeypatch, built_duck):
+    from reports.pages import PAGES
+    from tests.support.apptest import assert_clean, run_app
+
+    url, _ = built_duck
+    period = [d.isoformat() for d in WHOLE]
+    keys = _page_keys(url)
+    for page in PAGES:
+        params = {"period": period, **keys.get(page.slug, {})}
+        at = run_app(monkeypatch, url, page=f"app_pages/{page.slug}.py", params=params)
+        assert_clean(at)
+        assert at.title, page.slug
+        assert not at.error, (page.slug, [e.value for e in at.error])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("period, markets", [SLICES[0], SLICES[3]])
+def test_tiles_on_screen_are_the_expected_figures(monkeypatch, built_duck, period, markets):
+    from analytics import format as fmt
+    from analytics.metrics import METRICS
+    from tests.support.apptest import assert_clean, run_app
+
+    url, tables = built_duck
+    want = expected.figures(tables, start=period[0], end=period[1], markets=markets or None)
+    params = {"period": [d.isoformat() for d in period]}
+    if markets:
+        params["market"] = list(markets)
+
+    def shown(page: str) -> dict[str, str]:
+        at = run_app(monkeypatch, url, page=f"app_pages/{page}.py", params=params)
+        assert_clean(at)
+        return {m.label: m.value for m in at.metric}
+
+    overview = shown("overview")
+    for key in OVERVIEW_TILES:
+        m = METRICS[key]
+        assert overview[m.label] == fmt.value(want[key], m.unit), key
+    funnel = shown("funnel")
+    assert funnel["Detections"] == fmt.compact(want["detections"])
+    assert funnel["Confirmed"] == fmt.compact(want["confirmed"])
+    assert funnel["Enforced"] == fmt.compact(want["enforced"])
+    assert funnel["Precision"] == fmt.pct(want["precision"])
+    assert funnel["Recall (estimated)"] == fmt.pct(want["recall"])
+    enforcement = shown("enforcement")
+    for key in ENFORCEMENT_TILES:
+        m = METRICS["actions_applied" if key == "actions" else key]
+        assert enforcement[m.label] == fmt.value(want[key], m.unit), key

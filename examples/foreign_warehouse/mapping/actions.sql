@@ -1,5 +1,5 @@
 -- actions: the payments ledger's enforcement entries, in USD / EUR / SEK ([fx] converts).
--- collected_amount is what was collected of a fee; a reversal keeps its row.
+-- collected_amount is what was collected of a fee, and a reversal keeps its row.
 SELECT
   l.entry_id AS action_key,
   l.detection_id AS detection_key,

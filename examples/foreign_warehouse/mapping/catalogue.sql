@@ -1,4 +1,4 @@
--- catalogue: one row per track; URIs are the keys, names as the pages show them.
+-- catalogue: one row per track, keyed by URI, with names as the pages show them.
 SELECT
   track_uri AS track_key,
   isrc,
