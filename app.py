@@ -6,6 +6,7 @@ import logging
 
 import streamlit as st
 
+from data_access.inputs import business
 from data_access.loaders.base import WarehouseError
 from data_access.settings import describe_url, resolve_url
 from reports.pages import PAGES as REPORT_PAGES
@@ -27,6 +28,23 @@ PAGES = [
     )
     for p in REPORT_PAGES
 ]
+
+# The business configuration is checked before any page runs: a wrong file is named with
+# every problem in it, instead of pages computed on defaults.
+try:
+    business.current()
+except business.BusinessConfigError as err:
+
+    def misconfigured(err: business.BusinessConfigError = err) -> None:
+        st.title("Fraud insights")
+        st.error(
+            f"The business configuration ({err.path.name}) is not valid, so no page is shown. "
+            "Fix these and reload:",
+            icon=":material/settings:",
+        )
+        st.markdown("\n".join(f"- {render.plain(p)}" for p in err.problems))
+
+    identity.single_page(misconfigured)
 
 # Who is looking decides which pages exist for them; role "none" runs no query at all.
 identity.login_gate()

@@ -40,6 +40,7 @@ with cols[0]:
     st.markdown("**Current policy**")
     for part in describe(CURRENT).split(" · "):
         st.caption(part)
+    st.caption("From the business configuration (`[policy]` in config/business.toml).")
 for i, params in views.CANDIDATE_PARAMS.items():
     if i <= n:
         with cols[i]:

@@ -19,11 +19,15 @@ from analytics import format as fmt
 from analytics import staffing as st_
 from analytics.forecast_store import default_forecaster
 from charts import ops as co
+from data_access.inputs import business
 from data_access.loaders import ops as lo
 from data_access.queries.ops import BY
 from reports import words as w
 from reports.view import COUNT_FORMAT, PCT_FORMAT, Native, Param, View
 
+# The service level's defaults come from config/business.toml [ops] (validated against the
+# settings' choices at start).
+OPS = business.in_force().ops
 QUARTER_WEEKS = 13
 HISTORY_WEEKS = 104
 REPLAYS = 4  # past quarters replayed
@@ -35,22 +39,25 @@ SLA_SHARE = Param(
     "ops_sla_pct",
     "SLA: % decided",
     ("80", "85", "90", "95", "99"),
-    default="90",
+    default=f"{OPS['sla_share_pct']:g}",
     shared=True,
-    help="The share of reviews that must be decided within the SLA hours.",
+    help="The share of reviews that must be decided within the SLA hours. Default from the "
+    "business configuration ([ops] in config/business.toml).",
 )
 SLA_HOURS = Param(
     "ops_sla_h",
     "SLA: within (hours)",
     ("4", "8", "12", "24", "36", "48", "72", "96"),
-    default="36",
+    default=f"{OPS['sla_hours']:g}",
     shared=True,
+    help="Hours within which that share of reviews must be decided. Default from the business "
+    "configuration ([ops] in config/business.toml).",
 )
 WORK_H = Param(
     "ops_work_h",
     "Analyst work per review (h)",
     ("0.25", "0.5", "0.75", "1", "1.5", "2", "3", "4"),
-    default="0.5",
+    default=f"{OPS['work_hours_per_review']:g}",
     shared=True,
     help="Hours of an analyst's work one review takes. The warehouse records when a review "
     "started and was decided, not the hours worked on it, so this is an assumption.",

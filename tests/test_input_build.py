@@ -71,6 +71,11 @@ def _figures(frames: dict[str, pd.DataFrame]) -> dict[str, pd.Series]:
         "case status": frames["fact_case"]["status"].value_counts().sort_index(),
         "case priority": frames["fact_case"]["priority"].value_counts().sort_index(),
         "events": pd.Series(sorted(frames["dim_event"]["title"])),
+        "cases by label": frames["fact_case"]
+        .assign(name=lambda d: d["label_id"].map(frames["dim_label"].set_index("label_id")["name"]))
+        .groupby("name")
+        .size(),
+        "labels": frames["dim_label"].groupby("risk_tier").size(),
     }
 
 
@@ -78,7 +83,7 @@ def _read_star(url: str) -> dict[str, pd.DataFrame]:
     engine = create_engine(url)
     names = (
         "dim_market", "dim_typology", "dim_enforcement_type", "fact_streams_daily",
-        "fact_review", "fact_enforcement", "fact_appeal", "fact_case", "dim_event",
+        "fact_review", "fact_enforcement", "fact_appeal", "fact_case", "dim_event", "dim_label",
     )  # fmt: skip
     try:
         with engine.connect() as conn:

@@ -67,6 +67,17 @@ def input_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
             "distributor_tier": track["label_id"].map(lab["distributor_id"]).map(dist["tier"]),
         }
     )
+    labels = pd.DataFrame(
+        {
+            "label_key": _key("L", label["label_id"]),
+            "label_name": label["name"],
+            "distributor_key": _key("D", label["distributor_id"]),
+            "distributor_name": label["distributor_id"].map(dist["name"]),
+            "label_type": label["label_type"],
+            "label_risk_tier": label["risk_tier"],
+            "distributor_tier": label["distributor_id"].map(dist["tier"]),
+        }
+    )
     d = frames["fact_detection"]
     detections = pd.DataFrame(
         {
@@ -165,6 +176,7 @@ def input_frames(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     return {
         "streams": streams,
         "catalogue": catalogue,
+        "labels": labels,
         "detections": detections,
         "reviews": reviews,
         "actions": actions,

@@ -287,3 +287,14 @@ def current() -> Business:
     except OSError:
         mtime = 0.0
     return _cached(str(path), mtime)
+
+
+def in_force() -> Business:
+    """The configuration for module-level defaults (the Policy lab's current policy, the
+    Operations plan's SLA): the file's when valid, else the built-in defaults. The app checks
+    the file at start (app.py) and shows its problems instead of any page, so a page never
+    runs on these fallbacks unannounced."""
+    try:
+        return current()
+    except BusinessConfigError:
+        return parse({}, config_path())

@@ -325,6 +325,48 @@ CATALOGUE = Input(
     ),
 )
 
+LABELS = Input(
+    name="labels",
+    title="Labels",
+    grain="one row per label",
+    key=("label_key",),
+    meaning="Optional: a label directory, for labels the catalogue does not name yet (a case "
+    "about a label with no streams) and label attributes kept apart from tracks. Where both "
+    "name a label, this input's name and attributes win.",
+    columns=(
+        Col("label_key", TEXT, "Your key of the label (as in `catalogue.label_key`)."),
+        Col("label_name", TEXT, "Label name."),
+        Col("distributor_key", TEXT, "Your key of its distributor."),
+        Col("distributor_name", TEXT, "Distributor name."),
+        Col(
+            "label_type",
+            TEXT,
+            "Kind of label.",
+            False,
+            allowed="vocab:label_type",
+            default="other",
+        ),
+        Col(
+            "label_risk_tier",
+            TEXT,
+            "Your risk rating of the label.",
+            False,
+            allowed="vocab:risk_tier",
+            default="low",
+        ),
+        Col(
+            "distributor_tier",
+            TEXT,
+            "Kind of distributor.",
+            False,
+            allowed="vocab:distributor_tier",
+            default="DIY",
+        ),
+    ),
+    required=False,
+    needed_by=("labels without tracks in the filters and on case pages",),
+)
+
 DETECTIONS = Input(
     name="detections",
     title="Detections",
@@ -678,6 +720,7 @@ INPUTS: tuple[Input, ...] = (
     STREAMS,
     PLAYS,
     CATALOGUE,
+    LABELS,
     DETECTIONS,
     REVIEWS,
     ACTIONS,

@@ -72,7 +72,9 @@ def _fx(amount: pd.Series, currency: pd.Series, business: Business) -> pd.Series
 
 def _markets(codes: pd.Series, business: Business, payout_override: dict) -> pd.DataFrame:
     """dim_market for the markets the inputs name (unknown codes -> one 'ZZ' market)."""
-    seen = sorted({c for c in codes.dropna().unique() if c in _MARKETS})
+    # Known markets keep the reference list's order (stable ids whatever a build holds).
+    present = set(codes.dropna().unique())
+    seen = [c for c in _MARKETS if c in present]
     rows = [_MARKETS[c] for c in seen]
     if codes.isna().any() or (~codes.dropna().isin(seen)).any():
         rows.append(("ZZ", "Unknown market", "Unknown", "EUR", 1.0, business.default_per_1k_eur, 0))
@@ -89,7 +91,7 @@ def _markets(codes: pd.Series, business: Business, payout_override: dict) -> pd.
     )
 
 
-def _catalogue(cat: pd.DataFrame, extra_tracks: pd.Series, business: Business) -> dict:
+def _catalogue(cat: pd.DataFrame, extra_tracks: pd.Series, business: Business, labels=None) -> dict:
     """dim_distributor, dim_label, dim_artist, dim_track, and their id maps."""
     cat = cat.copy()
     cat["track_key"] = _text(cat["track_key"])
@@ -109,24 +111,38 @@ def _catalogue(cat: pd.DataFrame, extra_tracks: pd.Series, business: Business) -
     cat["artist_name"] = _col(cat, "artist_name", "Unknown artist")
     cat["artist_key"] = _text(_col(cat, "artist_key").fillna(cat["artist_name"]))
 
-    dist_ids = _keys(cat["distributor_key"])
-    dist = cat.drop_duplicates("distributor_key").set_index("distributor_key")
+    # Label rows: the labels input first (its names and attributes win), then the
+    # catalogue's; a label belongs to the distributor of its first row.
+    label_cols = ["label_key", "label_name", "distributor_key", "distributor_name"]
+    label_cols += ["label_type", "label_risk_tier", "distributor_tier"]
+    parts = [cat.reindex(columns=label_cols)]
+    if labels is not None and not labels.empty:
+        extra = labels.reindex(columns=label_cols)
+        extra["label_key"] = _text(extra["label_key"])
+        extra["distributor_key"] = _text(extra["distributor_key"]).fillna(UNKNOWN)
+        parts.insert(0, extra.dropna(subset=["label_key"]))
+    lab_rows = pd.concat(parts, ignore_index=True).drop_duplicates("label_key", keep="first")
+    dist_ids = _keys(lab_rows["distributor_key"])
+    dist = lab_rows.drop_duplicates("distributor_key").set_index("distributor_key")
     distributors = pd.DataFrame(
         {
             "distributor_id": dist_ids.to_numpy(dtype=np.int32),
-            "name": dist.loc[dist_ids.index, "distributor_name"].astype(str).to_numpy(),
+            "name": dist.loc[dist_ids.index, "distributor_name"]
+            .fillna("Unknown distributor")
+            .astype(str)
+            .to_numpy(),
             "tier": _col(dist, "distributor_tier", "DIY")
             .loc[dist_ids.index]
             .astype(str)
             .to_numpy(),
         }
     )
-    label_ids = _keys(cat["label_key"])
-    lab = cat.drop_duplicates("label_key").set_index("label_key").loc[label_ids.index]
-    labels = pd.DataFrame(
+    label_ids = _keys(lab_rows["label_key"])
+    lab = lab_rows.set_index("label_key").loc[label_ids.index]
+    labels_df = pd.DataFrame(
         {
             "label_id": label_ids.to_numpy(dtype=np.int32),
-            "name": lab["label_name"].astype(str).to_numpy(),
+            "name": lab["label_name"].fillna("Unknown label").astype(str).to_numpy(),
             "distributor_id": lab["distributor_key"].map(dist_ids).to_numpy(dtype=np.int32),
             "label_type": _col(lab, "label_type", "other").astype(str).to_numpy(),
             "risk_tier": _col(lab, "label_risk_tier", "low").astype(str).to_numpy(),
@@ -167,14 +183,16 @@ def _catalogue(cat: pd.DataFrame, extra_tracks: pd.Series, business: Business) -
     )
     return {
         "dim_distributor": distributors,
-        "dim_label": labels,
+        "dim_label": labels_df,
         "dim_artist": artists,
         "dim_track": tracks,
         "ids": {"track": track_ids, "label": label_ids, "distributor": dist_ids},
     }
 
 
-def _small_dims(detections: pd.DataFrame, business: Business) -> dict[str, pd.DataFrame]:
+def _small_dims(
+    detections: pd.DataFrame, business: Business, extra_typology: str = ""
+) -> dict[str, pd.DataFrame]:
     names = _text(detections["detector"]).fillna("unknown")
     first = detections.assign(_name=names).sort_values("_detected_at")
     by_name = first.groupby("_name", sort=True)
@@ -189,7 +207,9 @@ def _small_dims(detections: pd.DataFrame, business: Business) -> dict[str, pd.Da
         )
     versions = by_name.apply(lambda g: str(_col(g, "detector_version", "-").iloc[-1]))
     launched = by_name["_detected_at"].min().dt.date
-    typologies = list(_TYPOLOGY_NAMES)
+    # "other" (a typology word that maps to nothing more precise) only when something is.
+    used = set(detections["_typology"]) if "_typology" in detections else set()
+    typologies = [t for t in _TYPOLOGY_NAMES if t != "other" or "other" in used | {extra_typology}]
     teams = business.teams or {t[0]: (t[1], t[2]) for t in ref.TEAMS}
     team_codes = [c for c in s_team_order() if c in teams]
     return {
@@ -349,11 +369,17 @@ def build_star(inputs: dict[str, pd.DataFrame], business: Business) -> Built:
         return code.map(market_ids).fillna(market_ids.get("ZZ", 0)).astype("int16")
 
     fact_tracks = pd.concat([streams["track_key"], _text(det_in["track_key"])])
-    cat = _catalogue(inputs["catalogue"], fact_tracks, business)
+    cat = _catalogue(inputs["catalogue"], fact_tracks, business, inputs.get("labels"))
     ids = cat.pop("ids")
     det, det_ids = _detections(det_in, business, ids, market_ids)
     det["_market_id"] = market_of(_col(det, "market"))
-    small = _small_dims(det, business)
+    det["_typology"] = _vocab(det["typology"], business, "typology").fillna("other")
+    cases_in = inputs.get("cases")
+    case_other = cases_in is not None and (
+        "typology" not in cases_in
+        or bool(_vocab(cases_in["typology"], business, "typology").isna().any())
+    )
+    small = _small_dims(det, business, "other" if case_other else "")
     detector_ids = pd.Series(
         small["dim_detector"]["detector_id"].to_numpy(), index=small["dim_detector"]["name"]
     )
@@ -363,7 +389,6 @@ def build_star(inputs: dict[str, pd.DataFrame], business: Business) -> Built:
     det["_detector_id"] = (
         _text(det["detector"]).fillna("unknown").str.slice(0, 64).map(detector_ids)
     )
-    det["_typology"] = _vocab(det["typology"], business, "typology").fillna("other")
     det["_typology_id"] = det["_typology"].map(typology_ids)
     track_label = pd.Series(
         cat["dim_track"]["label_id"].to_numpy(), index=cat["dim_track"]["track_id"]
@@ -670,8 +695,9 @@ def _cases(inputs: dict, frames: dict, ctx: dict) -> dict[str, pd.DataFrame]:
     has_det = det_row.notna()
     track = _text(_col(cases, "track_key")).map(ctx["ids"]["track"])
     track = track.fillna(det_row.map(by_det["_track"]))
-    label = track.map(ctx["track_label"])
-    label = label.fillna(_text(_col(cases, "label_key")).map(ctx["ids"]["label"]))
+    # An explicit label wins over the label of the case's (or its detection's) track.
+    label = _text(_col(cases, "label_key")).map(ctx["ids"]["label"])
+    label = label.fillna(track.map(ctx["track_label"]))
     unknown_label = label.isna()
     if unknown_label.any():
         # A case about no known track keeps its row, under the first label (counted).
