@@ -81,6 +81,16 @@ class Config:
     verdict: dict[str, str]  # their word (lower-case) -> ours
     action: dict[str, str]
     case_status: dict[str, str]
+    priority_default: str
+    priority_rules: tuple[tuple[float, str], ...]  # (min exposure EUR, priority), in order
+    first_response_hours: dict[str, float]
+    resolution_hours: dict[str, float]
+
+    def priority(self, exposure_eur: float) -> str:
+        for floor, priority in self.priority_rules:
+            if exposure_eur >= floor:
+                return priority
+        return self.priority_default
 
 
 def read_config(path: Path = CONFIG) -> Config:
@@ -99,6 +109,13 @@ def read_config(path: Path = CONFIG) -> Config:
         verdict=words("verdict"),
         action=words("action"),
         case_status=words("case_status"),
+        priority_default=raw.get("priority", {}).get("default", "P3"),
+        priority_rules=tuple(
+            (float(r["min_exposure_eur"]), r["priority"])
+            for r in raw.get("priority", {}).get("rules", [])
+        ),
+        first_response_hours=raw.get("sla", {}).get("first_response_hours", {}),
+        resolution_hours=raw.get("sla", {}).get("resolution_hours", {}),
     )
 
 
@@ -258,8 +275,38 @@ def figures(
     status = cases["status"].str.strip().str.lower().map(lambda w: cfg.case_status.get(w, w))
     resolved_at = cases["id"].map(closed_at).where(status == "resolved")
     opened = pd.to_datetime(cases["created_at"])
+    in_slice = _in_markets(market_code(cases["country"]), mk)
     is_open = (opened < after_end) & (resolved_at.isna() | (resolved_at >= after_end))
-    out["open_cases"] = float((is_open & _in_markets(market_code(cases["country"]), mk)).sum())
+    out["open_cases"] = float((is_open & in_slice).sum())
+
+    # -- Overview: SLA breach rate of the cases opened in the period -------------------------
+    # No exposure is mapped (0 EUR), so every case takes the priority rule's answer for 0.
+    # First response: the first case event after the opening. Judged at the period's end,
+    # or at the last case event when that comes first; only cases whose SLA windows had
+    # both closed by then are due.
+    ev_at = pd.to_datetime(events["created_at"])
+    cutoff = min(after_end, ev_at.max())
+    after = events.assign(at=ev_at).merge(
+        pd.DataFrame({"case_id": cases["id"], "opened": opened}), on="case_id"
+    )
+    first_response = cases["id"].map(
+        after[after["at"] > after["opened"]].groupby("case_id")["at"].min()
+    )
+    priority = cfg.priority(0.0)
+    fr_sla = float(cfg.first_response_hours[priority])
+    res_sla = float(cfg.resolution_hours[priority])
+
+    def hours(until: pd.Series) -> pd.Series:
+        return (pd.to_datetime(until).fillna(cutoff) - opened).dt.total_seconds() / 3600
+
+    age = (cutoff - opened).dt.total_seconds() / 3600
+    period_cases = (opened >= lo) & (opened < after_end) & in_slice
+    due = period_cases & (age > fr_sla) & (age > res_sla)
+    breached = due & ((hours(first_response) > fr_sla) | (hours(resolved_at) > res_sla))
+    out["cases_opened"] = float(period_cases.sum())
+    out["cases_due"] = float(due.sum())
+    out["sla_breaches"] = float(breached.sum())
+    out["sla_breach_rate"] = out["sla_breaches"] / out["cases_due"] if due.any() else float("nan")
     return out
 
 

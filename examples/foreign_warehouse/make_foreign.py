@@ -535,7 +535,8 @@ def _marble(g: _Gen, det: pd.DataFrame, final: dict, cat: pd.DataFrame):
         opened = opened.replace(microsecond=0)
         assignee = REVIEWERS[int(g.rng.integers(0, len(REVIEWERS)))]
         event(cid, opened, "created", None, name)
-        t = opened + g.hours(0.5, 8)
+        # Most cases are picked up within hours, some wait days (first-response breaches).
+        t = opened + (g.hours(0.5, 8) if g.rng.random() > 0.15 else g.hours(80, 150))
         if event(cid, t, "assigned", None, assignee):
             t += g.hours(1, 24)
             if event(cid, t, "status_updated", "open", "investigating"):
@@ -548,7 +549,8 @@ def _marble(g: _Gen, det: pd.DataFrame, final: dict, cat: pd.DataFrame):
         if g.rng.random() < 0.5:
             t += g.hours(1, 24)
             event(cid, t, "decision_added", None, "review")
-        t += g.hours(24, 300)
+        # Closed within days; some drag on past a month (resolution breaches).
+        t += g.hours(24, 300) if g.rng.random() > 0.15 else g.hours(740, 900)
         if status == "investigating" and t <= END_TS:
             closing = "resolved" if g.rng.random() < 0.8 else "discarded"
             new_outcome = (
