@@ -655,10 +655,23 @@ def _load(engine: sa.Engine, table: sa.Table, df: pd.DataFrame) -> None:
             finally:
                 raw.unregister("_frame")
         return
-    records = df.astype(object).where(df.notna(), None).to_dict("records")
+    rows = df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)
+    if engine.dialect.name == "postgresql":  # COPY: one round trip, psycopg adapts each value
+        from psycopg import sql
+
+        stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table.name),
+            sql.SQL(", ").join(sql.Identifier(c.name) for c in table.columns),
+        )
+        with engine.begin() as conn:
+            cursor = conn.connection.driver_connection.cursor()
+            with cursor.copy(stmt) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    names = [c.name for c in table.columns]
     with engine.begin() as conn:
-        for start in range(0, len(records), 20_000):
-            conn.execute(table.insert(), records[start : start + 20_000])
+        conn.execute(table.insert(), [dict(zip(names, row, strict=True)) for row in rows])
 
 
 def create(url: str, *, seed: int = 3, defects: bool = False) -> dict[str, int]:
