@@ -329,3 +329,46 @@ def test_pages_render_on_a_warehouse_built_from_inputs(monkeypatch, tmp_path, de
     shown = screen_text(at)
     assert not at.exception
     assert not any(marker in shown for marker in LEAK_MARKERS)
+
+
+def test_action_codes_map_through_the_vocabulary_and_unmapped_ones_are_counted(tmp_path):
+    actions = pd.DataFrame(
+        {
+            "action_key": ["L-1", "L-2", "L-3"],
+            "detection_key": ["6f1c-uuid"] * 3,
+            "action": ["FEE", "WHLD", "BONUS"],
+            "applied_at": [datetime(2026, 3, 11)] * 3,
+            "amount": [10.0, 1000.0, 5.0],
+            "currency": ["USD", "SEK", "EUR"],
+        }
+    )
+    extra = '\n[vocabularies.action]\nFEE = "per_track_fee"\nWHLD = "royalty_withholding"\n'
+    cfg = _config(tmp_path, "")
+    path = tmp_path / "business2.toml"
+    path.write_text(cfg.path.read_text().replace("[vocabularies.action]\n", extra.lstrip("\n"), 1))
+    built = build_star(_tiny(actions=actions), business.read(path))
+    e = built.frames["fact_enforcement"]
+    types = built.frames["dim_enforcement_type"].set_index("enforcement_type_id")["code"]
+    got = dict(zip(e["enforcement_type_id"].map(types), e["amount_eur"], strict=True))
+    assert got == {
+        "per_track_fee": pytest.approx(10 * cfg.fx["USD"]),
+        "royalty_withholding": pytest.approx(1000 * cfg.fx["SEK"]),
+    }
+    assert built.dropped["actions of an unmapped kind"] == 1  # BONUS: never a silent zero
+
+
+def test_the_demo_cli_writes_its_inputs_and_builds_through_them(tmp_path):
+    from data_access.demo.__main__ import build as demo_build
+
+    url = f"duckdb:///{tmp_path / 'demo.duckdb'}"
+    demo_build(url, scale=0.03, seed=11, quiet=True)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            n_in = conn.execute(text("SELECT count(*) FROM in_streams")).scalar_one()
+            n_star = conn.execute(text("SELECT count(*) FROM fact_streams_daily")).scalar_one()
+            mapped = dict(conn.execute(text("SELECT input, mapped FROM meta_inputs")).fetchall())
+    finally:
+        engine.dispose()
+    assert n_in == n_star > 0
+    assert mapped["streams"] and mapped["appeals"] and not mapped["plays"]

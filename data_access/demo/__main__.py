@@ -10,9 +10,13 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
+from data_access.demo.as_inputs import input_frames
 from data_access.demo.generate import PROGRESS_STEPS, generate
 from data_access.demo.load import LOAD_ORDER, load_frames
 from data_access.demo.shards import SHARD_THRESHOLD, build_sharded, plan
+from data_access.inputs import business
+from data_access.inputs.build import build as build_from_inputs
+from data_access.inputs.build import write_inputs
 from data_access.marts import BUILDERS, build_marts
 from data_access.settings import default_url, describe_url, resolve_url
 
@@ -43,9 +47,18 @@ def build(
     t_gen = time.perf_counter() - t0
     engine = create_engine(url)
     try:
-        load_frames(engine, frames, progress=step)
-        t_load = time.perf_counter() - t0 - t_gen
-        marts = build_marts(engine, progress=step)
+        if engine.dialect.name == "hive":
+            # Spark SQL: the generated star directly (the input layer runs on DuckDB and
+            # PostgreSQL; docs/INPUTS.md).
+            load_frames(engine, frames, progress=step)
+            t_load = time.perf_counter() - t0 - t_gen
+            marts = build_marts(engine, progress=step)
+        else:
+            # The demo is one producer of the input layer like any team's warehouse: its
+            # inputs are written as in_<input> tables and the project builds the star from them.
+            write_inputs(engine, input_frames(frames))
+            t_load = time.perf_counter() - t0 - t_gen
+            _, marts = build_from_inputs(engine, business.current(), progress=step)
     finally:
         engine.dispose()
         bar.close()

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Double,
     Engine,
     Integer,
     MetaData,
@@ -82,7 +83,48 @@ def present_inputs(engine: Engine) -> dict[str, list[str]]:
     return out
 
 
+_SA_TYPES = {
+    contract.TEXT: String,
+    contract.INTEGER: BigInteger,
+    contract.NUMBER: Double,
+    contract.DATE: SADate,
+    contract.TIMESTAMP: DateTime,
+    contract.BOOLEAN: Boolean,
+}
+
+
+def input_table(spec: contract.Input, columns) -> Table:
+    """An in_<input> table holding ``columns`` of the input, typed as the contract says."""
+    return Table(
+        spec.relation,
+        MetaData(),
+        *(Column(c.name, _SA_TYPES[c.type]()) for c in spec.columns if c.name in columns),
+    )
+
+
+def write_inputs(engine: Engine, frames: dict[str, pd.DataFrame]) -> None:
+    """Write input frames as in_<input> tables: how a producer that holds its data in memory
+    (the demo generator) hands it to the input layer like any mapped warehouse."""
+    load = loader_for(engine.dialect.name)
+    q = engine.dialect.identifier_preparer.quote
+    with engine.begin() as conn:
+        for spec in contract.INPUTS:  # a view of an earlier mapping would shadow the table
+            if spec.relation in inspect(conn).get_view_names():
+                conn.exec_driver_sql("DROP VIEW " + q(spec.relation))  # name from the contract
+    for name, df in frames.items():
+        spec = contract.get(name)
+        t = input_table(spec, df.columns)
+        t.drop(engine, checkfirst=True)
+        t.create(engine)
+        with engine.begin() as conn:
+            load(conn, t, df[[c.name for c in t.columns]])
+
+
 def _read(conn, stmt) -> pd.DataFrame:
+    if conn.dialect.name == "duckdb":
+        # Columnar all the way (millions of stream rows): DuckDB -> Arrow -> pandas.
+        sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+        return conn.connection.driver_connection.sql(sql).arrow().read_all().to_pandas()
     result = conn.execute(stmt)
     return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 

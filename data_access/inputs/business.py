@@ -44,6 +44,7 @@ class Business:
     min_ms: int
     default_per_1k_eur: float
     plan_multiplier: dict[str, float]
+    payout_per_market: dict[str, float]  # ISO2 -> EUR per 1,000 streams
     fx: dict[str, float]
     vocabularies: dict[str, dict[str, str]]  # name -> {their word (lower-case) -> ours}
     detector_kinds: dict[str, str]  # detector name (lower-case) -> kind
@@ -73,6 +74,10 @@ class Business:
         out = {v.lower(): v for v in VOCABULARIES[vocabulary]}
         out.update(self.vocabularies.get(vocabulary, {}))
         return out
+
+    def payout_per_1k(self, market: str) -> float:
+        """EUR per 1,000 streams in a market: its [payout.market] entry, else the default."""
+        return self.payout_per_market.get(market, self.default_per_1k_eur)
 
     def priority_for(self, exposure_eur: float) -> str:
         for floor, priority in self.priority_rules:
@@ -219,6 +224,17 @@ def parse(data: dict, path: Path = DEFAULT_PATH) -> Business:
         if ops[key] not in allowed:
             p.append(f"[ops] {key} must be one of {', '.join(f'{a:g}' for a in allowed)}")
 
+    from data_access.demo.reference import MARKETS  # the ISO codes the project knows
+
+    known_markets = {m[0] for m in MARKETS}
+    per_market = {
+        k: _num(p, f"[payout.market] {k}", v, low=0.0) for k, v in payout.get("market", {}).items()
+    }
+    p += [
+        f"[payout.market] {k!r} is not a market code the project knows (ISO 3166-1 alpha-2)"
+        for k in per_market
+        if k not in known_markets
+    ]
     multipliers = {
         k: _num(p, f"[payout.plan_multiplier] {k}", v)
         for k, v in payout.get("plan_multiplier", {}).items()
@@ -241,6 +257,7 @@ def parse(data: dict, path: Path = DEFAULT_PATH) -> Business:
             p, "[payout] default_per_1k_eur", payout.get("default_per_1k_eur", 3.0)
         ),
         plan_multiplier=multipliers,
+        payout_per_market=per_market,
         fx=fx,
         vocabularies=vocabularies,
         detector_kinds=detector_kinds,

@@ -60,17 +60,37 @@ def _keys(values: pd.Series) -> pd.Series:
     return pd.Series(np.arange(1, len(uniq) + 1, dtype=np.int64), index=uniq)
 
 
+def _lookup(series: pd.Series, how, dtype=None) -> pd.Series:
+    """``how`` applied to each distinct value once: a column of millions of rows holds a few
+    markets, plans or currencies, and pandas maps strings row by row (seconds per column)."""
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    done = how(pd.Series(uniques, dtype=object))
+    # A typed series of the distinct answers plus one NULL, taken by code (-1 -> the NULL).
+    table = pd.concat([done, pd.Series([None])], ignore_index=True)
+    table = table.astype(dtype) if dtype else table.infer_objects()
+    codes = np.where(codes < 0, len(done), codes)
+    out = table.take(codes)
+    out.index = series.index
+    return out
+
+
 def _vocab(series: pd.Series, business: Business, vocabulary: str) -> pd.Series:
     mapping = business.mapping(vocabulary)
-    return series.astype("string").str.strip().str.lower().map(mapping)
+    return _lookup(
+        series, lambda u: u.astype("string").str.strip().str.lower().map(mapping), "string"
+    )
 
 
 def _fx(amount: pd.Series, currency: pd.Series, business: Business) -> pd.Series:
-    rate = currency.fillna("EUR").astype(str).str.strip().str.upper().map(business.fx)
+    rate = _lookup(
+        currency.fillna("EUR"),
+        lambda u: u.astype(str).str.strip().str.upper().map(business.fx),
+        "float64",
+    )
     return (pd.to_numeric(amount, errors="coerce").fillna(0.0) * rate).round(4)
 
 
-def _markets(codes: pd.Series, business: Business, payout_override: dict) -> pd.DataFrame:
+def _markets(codes: pd.Series, business: Business) -> pd.DataFrame:
     """dim_market for the markets the inputs name (unknown codes -> one 'ZZ' market)."""
     # Known markets keep the reference list's order (stable ids whatever a build holds).
     present = set(codes.dropna().unique())
@@ -86,7 +106,7 @@ def _markets(codes: pd.Series, business: Business, payout_override: dict) -> pd.
             "region": [r[2] for r in rows],
             "currency": [r[3] for r in rows],
             "fx_to_eur": [business.fx.get(r[3], r[4]) for r in rows],
-            "payout_per_1k_streams_eur": [payout_override.get(r[0], r[5]) for r in rows],
+            "payout_per_1k_streams_eur": [business.payout_per_1k(r[0]) for r in rows],
         }
     )
 
@@ -319,6 +339,35 @@ def _reviews(rev: pd.DataFrame | None, det: pd.DataFrame, business: Business) ->
     return out, reviewer_ids, rounds
 
 
+def _one_row_per_grain(fsd: pd.DataFrame) -> pd.DataFrame:
+    """Rows in date order, one per day x track x market x source x device x plan: rows of a
+    repeated grain are summed (their attribution the first's). Sorting integer codes and
+    comparing neighbours finds repeats in a second at millions of rows; the (slow) group-by
+    runs only when there are some."""
+    grain = ["date_key", "track_id", "market_id", "source", "device", "plan"]
+    day0 = fsd["date_key"].min()
+    keys = [
+        (fsd["date_key"] - day0).dt.days.to_numpy(np.int64),
+        fsd["track_id"].to_numpy(np.int64),
+        fsd["market_id"].to_numpy(np.int64),
+        *(pd.factorize(fsd[c], sort=True)[0].astype(np.int64) for c in grain[3:]),
+    ]
+    # One int64 per row (bits: 16 day, 30 track, 9 market, 3 x 3 the codes) when they fit.
+    widths = (16, 30, 9, 3, 3, 3)
+    fits = all(
+        k.min(initial=0) >= 0 and k.max(initial=0) < 2**w for k, w in zip(keys, widths, strict=True)
+    )
+    if fits:
+        composite = np.zeros(len(fsd), dtype=np.int64)
+        for k, w in zip(keys, widths, strict=True):
+            composite = (composite << w) | k
+        order = np.argsort(composite, kind="stable")
+        if not (np.diff(composite[order]) == 0).any():
+            return fsd.iloc[order].reset_index(drop=True)
+    measures = {c: ("first" if c.endswith("_id") else "sum") for c in fsd if c not in grain}
+    return fsd.groupby(grain, sort=True, dropna=False).agg(measures).reset_index()
+
+
 def _attribute(streams: pd.DataFrame, det: pd.DataFrame, outcome: pd.Series, business) -> tuple:
     """Each stream row's detection: the earliest-detected one of its track and market whose
     window (activity start .. detection day + after_days) covers the row's day."""
@@ -361,12 +410,12 @@ def build_star(inputs: dict[str, pd.DataFrame], business: Business) -> Built:
     for name in ("actions", "cases"):
         if name in inputs and "market" in inputs[name]:
             codes = pd.concat([codes, _text(inputs[name]["market"]).str.upper()])
-    dim_market = _markets(codes, business, {})
+    dim_market = _markets(codes, business)
     market_ids = pd.Series(dim_market["market_id"].to_numpy(), index=dim_market["iso2"])
 
     def market_of(series: pd.Series) -> pd.Series:
-        code = _text(series).str.upper()
-        return code.map(market_ids).fillna(market_ids.get("ZZ", 0)).astype("int16")
+        ids = _lookup(series, lambda u: _text(u).str.upper().map(market_ids), "float64")
+        return ids.fillna(market_ids.get("ZZ", 0)).astype("int16")
 
     fact_tracks = pd.concat([streams["track_key"], _text(det_in["track_key"])])
     cat = _catalogue(inputs["catalogue"], fact_tracks, business, inputs.get("labels"))
@@ -396,14 +445,18 @@ def build_star(inputs: dict[str, pd.DataFrame], business: Business) -> Built:
     label_dist = pd.Series(
         cat["dim_label"]["distributor_id"].to_numpy(), index=cat["dim_label"]["label_id"]
     )
-    rates = pd.Series(
-        dim_market["payout_per_1k_streams_eur"].to_numpy() / 1000.0, index=dim_market["market_id"]
+    # EUR per stream by market id (position = id; market ids run 1..n).
+    rate_of = np.zeros(len(dim_market) + 1)
+    rate_of[dim_market["market_id"].to_numpy()] = (
+        dim_market["payout_per_1k_streams_eur"].to_numpy() / 1000.0
     )
     rev, reviewer_ids, rounds = _reviews(inputs.get("reviews"), det, business)
     outcome = pd.Series(rev["outcome"].to_numpy(), index=rev["_id"].to_numpy())
 
     # --- fact_streams_daily ---------------------------------------------------------------
-    streams["track_id"] = streams["track_key"].map(ids["track"]).astype(np.int64)
+    streams["track_id"] = _lookup(
+        streams["track_key"], lambda u: u.map(ids["track"]), "Int64"
+    ).astype(np.int64)
     streams["market_id"] = market_of(_col(streams, "market"))
     for col, vocab, default in (
         ("plan", "plan", "other"),
@@ -414,8 +467,14 @@ def build_star(inputs: dict[str, pd.DataFrame], business: Business) -> Built:
     streams["streams"] = (
         pd.to_numeric(streams["streams"], errors="coerce").fillna(0).astype(np.int64)
     )
-    attributed, confirmed_row = _attribute(streams, det, outcome, business)
     given = "flagged_streams" in streams.columns
+    own = {"flagged_streams", "confirmed_streams", "typology", "detector"} <= set(streams)
+    if own and {"streams_flagged", "estimated_amount"} <= set(det):
+        # The platform attributes its streams itself: nothing for the project to infer.
+        attributed = pd.Series(pd.NA, index=streams.index, dtype="Int64")
+        confirmed_row = pd.Series(False, index=streams.index)
+    else:
+        attributed, confirmed_row = _attribute(streams, det, outcome, business)
     flagged = (
         pd.to_numeric(streams["flagged_streams"], errors="coerce").fillna(0)
         if given
@@ -427,14 +486,18 @@ def build_star(inputs: dict[str, pd.DataFrame], business: Business) -> Built:
         confirmed = flagged.where(confirmed_row, 0)
     artificial = pd.to_numeric(_col(streams, "estimated_artificial_streams"), errors="coerce")
     artificial = artificial.fillna(flagged)
-    mult = streams["plan"].map(business.plan_multiplier).fillna(1.0)
+    rate = pd.Series(rate_of[streams["market_id"].to_numpy()], index=streams.index)
     if "royalty_amount" in streams.columns:
         royalty = _fx(streams["royalty_amount"], _col(streams, "royalty_currency"), business)
     else:
-        royalty = (streams["streams"] * streams["market_id"].map(rates) * mult).round(4)
+        mult = _lookup(streams["plan"], lambda u: u.map(business.plan_multiplier), "float64")
+        royalty = (streams["streams"] * rate * mult.fillna(1.0)).round(4)
     det_typ = pd.Series(det["_typology_id"].to_numpy(), index=det["_id"].to_numpy())
     det_dtr = pd.Series(det["_detector_id"].to_numpy(), index=det["_id"].to_numpy())
-    typology_attr, detector_attr = attributed.map(det_typ), attributed.map(det_dtr)
+    if attributed.notna().any():
+        typology_attr, detector_attr = attributed.map(det_typ), attributed.map(det_dtr)
+    else:
+        typology_attr = detector_attr = pd.Series(pd.NA, index=streams.index, dtype="Int16")
     if given and "typology" in streams.columns:  # the platform's own attribution
         own = _vocab(streams["typology"], business, "typology").map(typology_ids)
         typology_attr = own.where(flagged > 0)
@@ -443,7 +506,7 @@ def build_star(inputs: dict[str, pd.DataFrame], business: Business) -> Built:
         detector_attr = own.where(flagged > 0)
     fsd = pd.DataFrame(
         {
-            "date_key": streams["day"].dt.date,
+            "date_key": streams["day"],
             "track_id": streams["track_id"].astype(np.int32),
             "market_id": streams["market_id"],
             "source": streams["source"].astype(str),
@@ -461,24 +524,19 @@ def build_star(inputs: dict[str, pd.DataFrame], business: Business) -> Built:
             "detector_id": detector_attr.astype("Int16"),
         }
     )
-    grain = ["date_key", "track_id", "market_id", "source", "device", "plan"]
-    fsd = (
-        fsd.groupby(grain, sort=True, dropna=False)
-        .agg({c: ("first" if c.endswith("_id") else "sum") for c in fsd.columns if c not in grain})
-        .reset_index()
-    )
+    fsd = _one_row_per_grain(fsd)
     fsd["listeners"] = fsd["listeners"].clip(upper=np.iinfo(np.int32).max).astype(np.int32)
 
     # --- fact_detection, fact_review --------------------------------------------------------
+    hit = attributed.notna().to_numpy()
     per_det = (
         pd.DataFrame(
             {
-                "det": attributed,
-                "flagged": flagged,
-                "eur": flagged * streams["market_id"].map(rates),
+                "det": attributed[hit],
+                "flagged": flagged[hit],
+                "eur": (flagged * rate)[hit],
             }
         )
-        .dropna(subset=["det"])
         .groupby("det")[["flagged", "eur"]]
         .sum()
     )
