@@ -15,8 +15,8 @@ under the input layer's documented semantics (data_access/inputs/contract.py, co
   streams are confirmed when its detection's outcome is confirmed;
 - the estimated artificial streams are the flagged ones (no estimate is mapped), so recall
   reads 100% wherever anything is flagged;
-- money is converted to EUR with [fx]; the payout per stream is [payout] default_per_1k_eur
-  / 1000 (no market has its own).
+- money is converted to EUR with [fx]; a stream is priced at its market's [payout.market]
+  rate per 1,000 (unlisted or unknown markets: default_per_1k_eur).
 
 Streams are dated by play day, detections by detection day, actions by booking day.
 ``markets=None`` is every market: plays without a (known) country count in the totals then,
@@ -76,7 +76,8 @@ class Config:
     min_ms: int
     lookback_days: int
     after_days: int
-    per_stream_eur: float
+    payout_per_1k: dict[str, float]  # market -> EUR per 1,000 streams
+    default_per_1k: float
     fx: dict[str, float]
     verdict: dict[str, str]  # their word (lower-case) -> ours
     action: dict[str, str]
@@ -104,7 +105,8 @@ def read_config(path: Path = CONFIG) -> Config:
         min_ms=int(raw.get("streams", {}).get("min_ms", 30000)),
         lookback_days=int(raw.get("attribution", {}).get("lookback_days", 28)),
         after_days=int(raw.get("attribution", {}).get("after_days", 0)),
-        per_stream_eur=float(raw.get("payout", {}).get("default_per_1k_eur", 3.0)) / 1000,
+        payout_per_1k={k: float(v) for k, v in raw.get("payout", {}).get("market", {}).items()},
+        default_per_1k=float(raw.get("payout", {}).get("default_per_1k_eur", 3.0)),
         fx={**{"EUR": 1.0}, **raw.get("fx", {})},
         verdict=words("verdict"),
         action=words("action"),
@@ -222,8 +224,10 @@ def figures(
     out["estimated_artificial_streams"] = flagged
     out["detected_share"] = flagged / streams if streams else float("nan")
     out["confirmed_share"] = confirmed / streams if streams else float("nan")
-    out["protected_eur"] = confirmed * cfg.per_stream_eur
-    at_risk_eur = (flagged - confirmed) * cfg.per_stream_eur  # estimated = flagged
+    rate = rows["market"].map(cfg.payout_per_1k).astype(float).fillna(cfg.default_per_1k) / 1000
+    out["protected_eur"] = float((rows["confirmed"] * rate).sum())
+    # Money at risk: estimated artificial (= flagged) streams not confirmed, priced alike.
+    at_risk_eur = float(((rows["flagged"] - rows["confirmed"]) * rate).sum())
 
     # -- Funnel: detections of the period (by detection day) -------------------------------
     det = tables["detection_events"].drop_duplicates("id")
