@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analytics.enforcement import FEE_CODE, WITHHOLDING_CODE
 from analytics.metrics import ratio
 
 STEP_NAMES = {
@@ -16,7 +17,6 @@ STEP_NAMES = {
     "resolved": "Resolved",
 }
 TIMELINE_COLUMNS = ("at", "step", "team", "detail")
-WITHHOLDING_CODE, FEE_CODE = "royalty_withholding", "per_track_fee"  # dim_enforcement_type
 
 
 def case_timeline(case: pd.Series, events: pd.DataFrame) -> pd.DataFrame:

@@ -520,8 +520,15 @@ class ScenarioInputs:
 
     @property
     def recall(self) -> float:
+        """Flagged ÷ estimated artificial streams, at most 1 (the scenario's room to act)."""
+        return min(self.measured_recall, 1.0)
+
+    @property
+    def measured_recall(self) -> float:
+        """The same ratio as measured: above 1 when the estimate is below the flagged streams
+        (said, with analytics.funnel.recall_caveat, wherever the number is shown)."""
         a = self.artificial_streams
-        return min(self.flagged_streams / a, 1.0) if a > 0 else 0.0
+        return self.flagged_streams / a if a > 0 else 0.0
 
     @property
     def removal_rate(self) -> float:

@@ -91,6 +91,24 @@ def weekly_precision(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# Recall divides flagged streams by an estimate of the artificial ones: when the estimate is
+# lower than what detectors flagged, recall reads above 100%. The number stays (it is what
+# the warehouse says); these words go next to it wherever it is shown.
+RECALL_ABOVE_100 = (
+    "Recall above 100%: the estimate of artificial streams is below the streams detectors "
+    "flagged — check the estimate (true_artificial_streams) in the streams input."
+)
+
+
+def recall_caveat(recall: float | None) -> str:
+    """What a recall above 100% needs said next to it; "" for any other value."""
+    try:
+        value = float(recall)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return ""
+    return RECALL_ABOVE_100 if np.isfinite(value) and value > 1.0 else ""
+
+
 def recall_table(df: pd.DataFrame) -> tuple[float, pd.DataFrame]:
     """Overall recall (recall) and each member's contribution (recall_contribution):
     flagged streams ÷ the slice's estimated artificial streams. Contributions add up to the

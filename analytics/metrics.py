@@ -280,7 +280,8 @@ METRICS: dict[str, Metric] = {
             "Flagged streams ÷ estimated artificial streams of the slice, by stream date. The "
             "estimate is the warehouse's true_artificial_streams (ground truth in the demo, a "
             "model's estimate in production); flagged streams include later false positives. "
-            "Typology and detector filters narrow the flagged streams only.",
+            "Typology and detector filters narrow the flagged streams only. Above 100%: the "
+            "estimate of artificial streams is below the flagged streams (check the estimate).",
             True,
         ),
         Metric(

@@ -9,7 +9,7 @@ import streamlit as st
 
 from analytics import format as fmt
 from data_access.loaders.entities import load_case
-from reports.entities import CASE_VIEW, parse_id
+from reports.entities import CASE_VIEW, not_an_id, parse_id
 from ui import entity, links, render
 from ui.page import start_page
 from ui.view import show
@@ -18,7 +18,7 @@ ctx = start_page("case")
 raw = entity.raw_key("id", "case")
 case_id = parse_id(raw)
 if case_id is None:
-    entity.stop("That is not a case id (a whole number, e.g. ?id=42).")
+    entity.stop(not_an_id("case"))
 case = render.load(load_case, ctx.scope, case_id)
 if case.empty:
     entity.not_found("case", str(case_id))

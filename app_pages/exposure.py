@@ -16,6 +16,7 @@ from analytics.forecast import (
     horizon_total,
     scenario_factors,
 )
+from analytics.funnel import recall_caveat
 from analytics.metrics import METRICS
 from charts.exposure import (
     market_forecast_chart,
@@ -176,8 +177,10 @@ scenario = apply_scenario(result.forecast, factors)
 adjusted = horizon_total(scenario)
 max_uplift = max(1.0 - inputs.recall, 0.0) * 100
 if recall_pp > max_uplift:
+    caveat = recall_caveat(inputs.measured_recall)  # "already 100.0%" hid a 111.5%
     st.caption(
-        f"Recall is already {fmt.pct(inputs.recall)}: the uplift is capped at {max_uplift:.1f} pp."
+        f"Recall is already {fmt.pct(inputs.measured_recall)}: the uplift is capped at "
+        f"{max_uplift:.1f} pp. {caveat}".strip()
     )
 s1, s2 = st.columns([1, 3])
 change = (adjusted - total) / total if total else float("nan")
@@ -225,8 +228,11 @@ with st.expander("How the scenario is computed"):
         "- Scenario week k = forecast week k × ((1 − s) × at-risk factor + s × fee factor); "
         "the bands scale the same way."
     )
+    measured = fmt.pct(inputs.measured_recall)
+    if recall_caveat(inputs.measured_recall):
+        measured += " (used as 100%; the estimate of artificial streams is below the flagged)"
     st.caption(
-        f"This slice: recall {fmt.pct(inputs.recall)}, κ {fmt.pct(inputs.removal_rate)}, "
+        f"This slice: recall {measured}, κ {fmt.pct(inputs.removal_rate)}, "
         f"b {fmt.pct(inputs.backlog_share)}, s {fmt.pct(inputs.fee_share)}, "
         f"fee-eligible tracks at 90%: {fmt.compact(eligible_tracks(shares, FEE_THRESHOLD))}, "
         f"at {fee_pct}%: {fmt.compact(eligible_tracks(shares, fee_pct / 100))}."

@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import format as fmt
-from analytics.funnel import MEASURES, funnel_table, recall_table
+from analytics.funnel import MEASURES, funnel_table, recall_caveat, recall_table
 from analytics.metrics import METRICS
 from analytics.metrics import ratio as _ratio
 from data_access.loaders.funnel import load_funnel_stages, load_recall
@@ -65,8 +65,11 @@ with cols[2]:
 with cols[3]:
     precision = _ratio([confirmed], [reviewed])[0]
     st.metric("Precision", fmt.pct(precision), help=help_of("detector_precision"), border=True)
+caveat = recall_caveat(overall_recall)  # above 100%: said on screen, not left to guess
 with cols[4]:
     st.metric("Recall (estimated)", fmt.pct(overall_recall), help=help_of("recall"), border=True)
+if caveat:
+    st.caption(f":material/warning: {caveat}")
 
 # -- the funnel ----------------------------------------------------------------------------
 sankey, precision, precision_trend, recall_detector, recall_typology = views.VIEWS

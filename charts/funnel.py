@@ -173,7 +173,9 @@ def recall_contribution_chart(
     noun = {"detector": "detector", "typology": "typology"}.get(by, by)
     text = f"Contribution to recall by {noun}"
     if overall is not None and pd.notna(overall):
-        text += f" (overall recall {fmt.pct(overall)})"
+        # In the subtitle: at half the page's width a longer title is cut off at "(overall
+        # recall…", just before the number.
+        subtitle = " · ".join(filter(None, (subtitle, f"overall recall {fmt.pct(overall)}")))
     if df is None or df.empty or "contribution" not in df or df["contribution"].notna().sum() == 0:
         return empty_chart(text)
     data = df[[by, "contribution", "flagged_streams"]].dropna(subset=["contribution"])

@@ -10,7 +10,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Double, cast, literal_column
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Double,
+    String,
+    bindparam,
+    cast,
+    literal,
+    literal_column,
+)
 from sqlalchemy.dialects import registry
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import ExecutableDDLElement
@@ -157,6 +168,130 @@ def _pct_bigquery(element, compiler, **kw) -> str:
     # SAFE_OFFSET: a group whose values are all NULL yields an empty array -> NULL, not an
     # "array index out of bounds" error.
     return f"APPROX_QUANTILES({compiler.process(expr, **kw)}, 1000)[SAFE_OFFSET({idx})]"
+
+
+# Types a value may be read as (the input contract's column types) and their SQL names.
+_CAST_SQL = {
+    "text": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "date": "DATE",
+    "timestamp": "TIMESTAMP",
+    "boolean": "BOOLEAN",
+}
+_CAST_TYPES = {
+    "text": String(),
+    "integer": BigInteger(),
+    "number": Double(),
+    "date": Date(),
+    "timestamp": DateTime(),
+    "boolean": Boolean(),
+}
+# A calendar date (30-day months, February to the 28th, the 29th in years divisible by 4),
+# then an optional time of day and zone: what PostgreSQL's cast reads without an error.
+_DAY = (
+    r"([0-9]{4}-((0?[13578]|1[02])-(0?[1-9]|[12][0-9]|3[01])|(0?[469]|11)-(0?[1-9]|[12][0-9]|30)"
+    r"|0?2-(0?[1-9]|1[0-9]|2[0-8]))|[0-9]{2}([02468][048]|[13579][26])-0?2-29)"
+)
+_DATETIME_RE = (
+    rf"^\s*{_DAY}"
+    r"([ T]([01]?[0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]+)?)?)?"
+    r"\s*(Z|[+-][0-9]{2}(:?[0-9]{2})?)?\s*$"
+)
+# PostgreSQL has no TRY_CAST (and pg_input_is_valid only from version 16): a value is cast
+# only when its text has the type's shape, so a bad value gives NULL instead of an error.
+_PG_SHAPES = {
+    "integer": r"^\s*[+-]?[0-9]{1,18}\s*$",
+    "number": r"^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,2})?\s*$",
+    "date": _DATETIME_RE,
+    "timestamp": _DATETIME_RE,
+    "boolean": r"^\s*(t|f|true|false|y|n|yes|no|on|off|1|0)\s*$",
+}
+
+
+class try_cast(FunctionElement):  # noqa: N801
+    """``expr`` read as one of the contract's types (text, integer, number, date,
+    timestamp, boolean), NULL where it cannot be read: ``TRY_CAST`` where the warehouse
+    has it, ``SAFE_CAST`` on BigQuery, a shape test then a cast on PostgreSQL."""
+
+    inherit_cache = True
+    name = "try_cast"
+    _traverse_internals = [
+        *FunctionElement._traverse_internals,
+        ("to", InternalTraversal.dp_string),
+    ]
+
+    def __init__(self, expr: Any, to: str) -> None:
+        if to not in _CAST_SQL:
+            raise ValueError(f"unknown type {to!r}")
+        self.to = to
+        self.type = _CAST_TYPES[to]
+        super().__init__(expr)
+
+
+@compiles(try_cast)
+def _try_cast_default(element: try_cast, compiler, **kw) -> str:  # DuckDB, Trino, Spark
+    (expr,) = element.clauses
+    arg = compiler.process(expr, **kw)
+    return f"TRY_CAST({arg} AS {_CAST_SQL[element.to]})"
+
+
+@compiles(try_cast, "snowflake")
+def _try_cast_snowflake(element: try_cast, compiler, **kw) -> str:
+    # Snowflake's TRY_CAST takes strings only.
+    (expr,) = element.clauses
+    arg = compiler.process(expr, **kw)
+    return f"TRY_CAST(CAST({arg} AS VARCHAR) AS {_CAST_SQL[element.to]})"
+
+
+@compiles(try_cast, "bigquery")
+def _try_cast_bigquery(element: try_cast, compiler, **kw) -> str:
+    (expr,) = element.clauses
+    arg = compiler.process(expr, **kw)
+    names = {"text": "STRING", "integer": "INT64", "number": "FLOAT64"}
+    names |= {"date": "DATE", "timestamp": "DATETIME", "boolean": "BOOL"}
+    return f"SAFE_CAST({arg} AS {names[element.to]})"
+
+
+@compiles(try_cast, "postgresql")
+def _try_cast_pg(element: try_cast, compiler, **kw) -> str:
+    (expr,) = element.clauses
+    text = f"CAST({compiler.process(expr, **kw)} AS TEXT)"
+    if element.to == "text":
+        return text
+    names = {"integer": "BIGINT", "number": "DOUBLE PRECISION"}
+    names |= {"date": "DATE", "timestamp": "TIMESTAMP", "boolean": "BOOLEAN"}
+    shape = compiler.process(literal(_PG_SHAPES[element.to]), **kw)
+    return f"(CASE WHEN {text} ~* {shape} THEN CAST({text} AS {names[element.to]}) END)"
+
+
+class one_of(FunctionElement):  # noqa: N801
+    """``expr`` is one of ``values`` (bound, never written into the SQL). DuckDB tests a
+    bound list with ``list_contains``: an ``IN`` list of bound parameters is one comparison
+    per value and row (a list of 51 markets took 40 times longer over 20M rows)."""
+
+    type = Boolean()
+    # The values are bound when the statement is compiled (one list on DuckDB, an expanding
+    # IN elsewhere), so a compiled form must not be reused for other values.
+    inherit_cache = False
+    name = "one_of"
+
+    def __init__(self, expr: Any, values: Any) -> None:
+        self.values = tuple(values)
+        super().__init__(expr)
+
+
+@compiles(one_of)
+def _one_of_default(element: one_of, compiler, **kw) -> str:
+    (expr,) = element.clauses
+    return compiler.process(expr.in_(list(element.values)), **kw)
+
+
+@compiles(one_of, "duckdb")
+def _one_of_duckdb(element: one_of, compiler, **kw) -> str:
+    (expr,) = element.clauses
+    values = compiler.process(bindparam(None, list(element.values)), **kw)
+    return f"list_contains({values}, {compiler.process(expr, **kw)})"
 
 
 class CreateTableAs(ExecutableDDLElement):

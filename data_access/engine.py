@@ -15,7 +15,7 @@ import re
 import threading
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 import data_access.dialect  # noqa: F401 - registers the Spark dialect for hive:// URLs
 from data_access.settings import STATEMENT_TIMEOUT_S, resolve_url
@@ -34,10 +34,19 @@ DUCKDB_MEMORY_MB = int(os.environ.get("FRAUD_DUCKDB_MEMORY_MB", "256"))
 _SPARK_READS = re.compile(r"^\s*(\(\s*)*(SELECT|WITH|SHOW|DESCRIBE|DESC|EXPLAIN)\b", re.I)
 
 
+def url_option(u: URL, key: str) -> str:
+    """The URL's query parameter ``key`` as one string ("" when absent; repeated: joined)."""
+    value = u.query.get(key)
+    if value is None:
+        return ""
+    return " ".join(value) if isinstance(value, tuple) else str(value)
+
+
 def make_engine(url: str, *, read_only: bool = True, timeout_s: float = STATEMENT_TIMEOUT_S):
     u = make_url(url)
     backend = u.get_backend_name()
     kwargs: dict = {"pool_pre_ping": True}
+    search_path = ""
     if backend == "duckdb":
         config = {"enable_external_access": False} if read_only else {}
         if read_only:
@@ -45,11 +54,23 @@ def make_engine(url: str, *, read_only: bool = True, timeout_s: float = STATEMEN
             # app's memory does not grow with the data (it spills / evicts instead).
             config["memory_limit"] = f"{DUCKDB_MEMORY_MB}MB"
         kwargs["connect_args"] = {"read_only": read_only, "config": config}
+        # DuckDB takes no search_path when it opens a file (it is a session setting): the
+        # URL's ``?search_path=fraud`` is set on each connection instead (see below).
+        search_path = url_option(u, "search_path")
+        u = u.difference_update_query(["search_path"])
     elif backend == "postgresql":
-        opts = f"-c statement_timeout={int(timeout_s * 1000)}"
+        # The URL's own options (``?options=-csearch_path%3Dfraud``: the schema, a role, ...)
+        # come first and ours after them, so both apply, and ours win where both set one:
+        # the app, `python -m data_access.marts` and every CLI read the same schema, and no
+        # URL turns the timeout or the read-only session off.
+        ours = f"-c statement_timeout={int(timeout_s * 1000)}"
         if read_only:
-            opts += " -c default_transaction_read_only=on"
-        kwargs["connect_args"] = {"options": opts, "connect_timeout": 5}
+            ours += " -c default_transaction_read_only=on"
+        theirs = url_option(u, "options").strip()
+        u = u.difference_update_query(["options"])
+        kwargs["connect_args"] = {"options": f"{theirs} {ours}" if theirs else ours}
+        if "connect_timeout" not in u.query:
+            kwargs["connect_args"]["connect_timeout"] = 5
     elif backend == "snowflake":
         # Server-side cut-off; also set it on the warehouse (docs/WAREHOUSE.md).
         kwargs["connect_args"] = {
@@ -72,6 +93,15 @@ def make_engine(url: str, *, read_only: bool = True, timeout_s: float = STATEMEN
         wait = max(POOL_TIMEOUT_S, timeout_s) if backend == "hive" else POOL_TIMEOUT_S
         kwargs.update(pool_size=POOL_SIZE, max_overflow=MAX_OVERFLOW, pool_timeout=wait)
     engine = create_engine(u, **kwargs)
+    if backend == "duckdb" and search_path:
+        quoted = "'" + search_path.replace("'", "''") + "'"
+
+        @event.listens_for(engine, "connect")
+        def _search_path(dbapi_conn, _record):  # before _lock_down: listeners run in order
+            cur = dbapi_conn.cursor()
+            cur.execute(f"SET search_path = {quoted}")  # the operator's URL, quoted
+            cur.close()
+
     if backend == "duckdb" and read_only:
 
         @event.listens_for(engine, "connect")

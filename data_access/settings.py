@@ -7,6 +7,7 @@ Nothing else in the code knows a URL. The resolved URL never reaches the screen:
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 
@@ -49,14 +50,48 @@ def resolve_url(secrets_path: Path = SECRETS) -> str:
 _BACKEND_NAMES = {"duckdb": "embedded DuckDB", "hive": "Spark SQL"}
 
 
+# ``-c search_path=fraud`` / ``--search_path=fraud`` in PostgreSQL's connection options
+# (the last one wins, as in the server); a value ends at an unescaped blank.
+_PG_SEARCH_PATH = re.compile(r"(?:-c\s*|--)search_path\s*=\s*((?:\\.|\S)+)")
+# What the sidebar will print of a schema name: a plain identifier, nothing that could be
+# read as markdown or carry anything else from the URL.
+_SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_$]{0,62}")
+
+
+def search_path(url: str) -> tuple[str, ...]:
+    """The schemas the URL reads first: PostgreSQL's ``?options=-csearch_path%3D…``,
+    DuckDB's ``?search_path=…``; () when it sets none (or the URL cannot be read)."""
+    try:
+        u = make_url(url)
+    except Exception:
+        return ()
+    backend = u.get_backend_name()
+    value = u.query.get("options" if backend == "postgresql" else "search_path")
+    text = " ".join(value) if isinstance(value, tuple) else str(value or "")
+    if backend == "postgresql":
+        found = _PG_SEARCH_PATH.findall(text)
+        text = found[-1].replace("\\", "") if found else ""
+    elif backend != "duckdb":
+        return ()
+    names = (n.strip().strip('"') for n in text.split(","))
+    return tuple(n for n in names if n)
+
+
 def describe_url(url: str) -> str:
-    """A credential- and path-free description, e.g. 'postgresql warehouse'."""
+    """A credential-, host- and path-free description, e.g. 'postgresql warehouse', or
+    'postgresql warehouse · schema fraud' when the URL sets a search_path."""
     try:
         u = make_url(url)
     except Exception:
         return "an unparseable warehouse URL"
     backend = u.get_backend_name()
-    return f"{_BACKEND_NAMES.get(backend, backend)} warehouse"
+    text = f"{_BACKEND_NAMES.get(backend, backend)} warehouse"
+    schemas = search_path(url)
+    if not schemas:
+        return text
+    if not all(_SCHEMA_NAME.fullmatch(n) for n in schemas):
+        return f"{text} · its own schema"
+    return f"{text} · {'schema' if len(schemas) == 1 else 'schemas'} {', '.join(schemas)}"
 
 
 def ensure_sqlite_dir(url: str) -> None:

@@ -16,12 +16,11 @@ from analytics.entities import case_timeline, sla_status
 from analytics.trends import add_shares
 from charts import entities as ce
 from data_access.loaders import entities as le
-from data_access.queries.entities import Entity
+from data_access.queries.entities import ID_DIGITS, ID_PATTERN, Entity, parse_id
 from reports import words as w
 from reports.view import Native, Param, View
 
 ISRC_PATTERN = r"[A-Z]{2}[A-Z0-9]{3}[0-9]{7}"
-ID_PATTERN = r"[1-9][0-9]{0,8}"
 KEY_PARAMS = {
     "track": Param("isrc", "ISRC", (), pattern=ISRC_PATTERN),
     "label": Param("id", "Label id", (), pattern=ID_PATTERN, noun="label id"),
@@ -31,15 +30,15 @@ KEY_PARAMS = {
 NOUNS = {"track": "track", "label": "label", "distributor": "distributor"}
 
 
+def not_an_id(kind: str) -> str:
+    """What a page says of a link whose ``id`` is not a label / distributor / case id."""
+    return f"That is not a {kind} id (a whole number of up to {ID_DIGITS} digits, e.g. ?id=42)."
+
+
 def parse_isrc(raw: object) -> str | None:
     """An ISRC as the warehouse writes it (upper case, no hyphens), or None."""
     text = str(raw or "").strip().upper().replace("-", "")
     return text if KEY_PARAMS["track"].accepts(text) else None
-
-
-def parse_id(raw: object) -> int | None:
-    text = str(raw or "").strip().lstrip("#")
-    return int(text) if KEY_PARAMS["case"].accepts(text) else None
 
 
 def entity_of(kind: str, scope, p, url) -> Entity | None:

@@ -9,6 +9,7 @@ from analytics import format as fmt
 from analytics.funnel import (
     MEASURES,
     detector_table,
+    recall_caveat,
     recall_table,
     sankey_flows,
     weekly_precision,
@@ -102,7 +103,13 @@ def _recall_headline(df):
     overall = df.attrs.get("overall", float("nan"))
     if not w.valid(overall):
         return "Recall cannot be estimated for this selection"
-    text = f"Detectors caught an estimated {fmt.pct(overall)} of artificial streams"
+    if recall_caveat(overall):  # "caught 111.5%" would be a claim the data cannot make
+        text = (
+            f"Recall reads {fmt.pct(overall)}: detectors flagged more streams than the "
+            "estimate of artificial streams"
+        )
+    else:
+        text = f"Detectors caught an estimated {fmt.pct(overall)} of artificial streams"
     d = df.dropna(subset=["contribution"]) if "contribution" in df else df
     if not d.empty:
         top = d.loc[d["contribution"].idxmax()]
@@ -130,6 +137,7 @@ def _recall_view(by: str) -> View:
             number_format=PCT_FORMAT,
         ),
         percent=("contribution",),
+        note=lambda df, p: recall_caveat(df.attrs.get("overall")),
     )
 
 

@@ -207,12 +207,37 @@ def _recall(rows=2, nan=False):
     return df
 
 
+def test_recall_above_100_percent_is_kept_and_explained():
+    """Flagged streams above the estimate of artificial ones (the estimate is too low):
+    recall reads 111.5% and says why, in the headline, the note and the definition."""
+    from analytics.funnel import RECALL_ABOVE_100, recall_caveat
+    from analytics.metrics import METRICS
+    from reports import funnel as rf
+
+    df = _recall(2)
+    df.attrs.update(total_flagged=223.0, true_artificial=200.0)  # estimate below flagged
+    overall, t = recall_table(df)
+    assert overall == pytest.approx(1.115)  # the number stays
+    assert recall_caveat(overall) == RECALL_ABOVE_100
+    assert "estimate of artificial streams is below" in RECALL_ABOVE_100
+    assert [recall_caveat(v) for v in (1.0, 0.5, NAN, None, "x")] == [""] * 5
+    view = next(v for v in rf.VIEWS if v.id == "funnel.recall_detector")
+    t.attrs = {"overall": overall, "by": "detector"}
+    headline = view.headline(t)
+    assert "111.5%" in headline and "caught" not in headline
+    assert view.note_for(t, {}) == RECALL_ABOVE_100
+    t.attrs["overall"] = 0.5
+    assert "caught an estimated 50.0%" in view.headline(t) and view.note_for(t, {}) == ""
+    assert "Above 100%" in METRICS["recall"].definition  # the exports' footnote says it too
+
+
 def test_recall_table_and_chart():
     overall, t = recall_table(_recall(2))
     assert overall == pytest.approx(0.5)
     assert t["contribution"].sum() == pytest.approx(overall)
     d = _serialises(recall_contribution_chart(t, by="detector", overall=overall, subtitle="ctx"))
-    assert "overall recall 50.0%" in d["title"]["text"]
+    assert d["title"]["text"] == "Contribution to recall by detector"  # short: never cut
+    assert d["title"]["subtitle"] == "ctx · overall recall 50.0%"
     for df in (_recall(0), _recall(1), _recall(2, nan=True)):
         overall, t = recall_table(df)
         _serialises(recall_contribution_chart(t, by="detector", overall=overall))
@@ -225,17 +250,25 @@ def test_recall_table_and_chart():
 # -- enforcement charts --------------------------------------------------------------------
 
 
-def _enf_weekly(n=2, nan=False) -> pd.DataFrame:
+ENF_TYPES = (
+    ("Royalty withholding", "royalty_withholding"),
+    ("Per-track fee", "per_track_fee"),
+    ("Stream removal", "stream_removal"),
+)
+
+
+def _enf_weekly(n=2, nan=False, types=ENF_TYPES) -> pd.DataFrame:
     weeks = pd.date_range("2026-02-23", periods=n, freq="7D")
     rows = []
     for w in weeks:
-        for kind in ("Royalty withholding", "Per-track fee", "Stream removal"):
-            rows.append((w, kind, 2.0, NAN if nan else 10.0, 5.0, 0.0))
+        for name, code in types:
+            rows.append((w, name, code, 2.0, NAN if nan else 10.0, 5.0, 0.0))
     return pd.DataFrame(
         rows,
         columns=[
             "week",
             "enforcement_type",
+            "type_code",
             "actions",
             "amount_eur",
             "recovered_eur",
@@ -273,6 +306,22 @@ def test_enforcement_time_charts_real():
     m = _serialises(money_trend_chart(money, subtitle="ctx"))
     assert "EUR" in m["title"]["text"]
     assert "€" in m["layer"][0]["encoding"]["y"]["axis"]["labelExpr"]
+
+
+def test_money_series_key_on_type_codes_not_names():
+    """A warehouse that calls the per-track fee "Fine" (and withholding "Payout hold") still
+    gets its fees and withholdings: the series key on dim_enforcement_type.code."""
+    renamed = (
+        ("Payout hold", "royalty_withholding"),
+        ("Fine", "per_track_fee"),
+        ("Royalty withholding", "stream_removal"),  # a name the demo gives another code
+    )
+    df = _enf_weekly(2, types=renamed)
+    df.loc[df["type_code"] == "per_track_fee", "amount_eur"] = 142.0
+    by = weekly_money(df).groupby("series")["value_eur"].sum()
+    assert by["Fees levied"] == 284.0
+    assert by["Royalties withheld"] == 20.0  # not the stream removal called "Royalty ..."
+    assert by["Fees recovered"] == 30.0
 
 
 def _offenders(n=3, nan=False) -> pd.DataFrame:

@@ -130,6 +130,49 @@ def test_search_finds_each_kind_bounded_and_scoped(warehouse_url, demo_frames):
     assert run(q.search_query("%_%", FULL), warehouse_url).empty
 
 
+BIG_ID = 123_456_789_012_345_678  # 18 digits: a warehouse's own BIGINT ids (P12)
+
+
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("42", 42),
+        (" #42 ", 42),
+        (str(BIG_ID), BIG_ID),
+        ("9" * 18, int("9" * 18)),
+        ("9" * 19, None),  # longer than 18 digits: refused, never sent
+        (str(2**63), None),
+        ("0", None),
+        ("-1", None),
+        ("1e5", None),
+        ("42.0", None),
+        ("\u00b2", None),  # "²": str.isdigit() says yes, int() says no
+        ("\u0664\u0662", None),  # Arabic-Indic "42": ASCII digits only
+        ("42; DROP TABLE fact_case", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_entity_ids_fit_a_bigint_and_nothing_else(raw, expected):
+    assert q.parse_id(raw) == expected
+
+
+def test_big_ids_are_looked_up_not_refused(warehouse_url):
+    """An 18-digit case, label or distributor id reaches the warehouse as a bound BIGINT
+    (PostgreSQL refused one bound as the schema's INTEGER: "integer out of range")."""
+    assert run(q.case_query(BIG_ID, FULL), warehouse_url).empty
+    assert run(q.label_query(FULL, label_id=BIG_ID), warehouse_url).empty
+    assert run(q.detections_query(Entity("distributor", BIG_ID), WHOLE, FULL), warehouse_url).empty
+    # Through the filters' slice predicate (the label page's weekly streams) as well.
+    assert run(q.streams_weekly_query(Entity("label", BIG_ID), WHOLE, FULL), warehouse_url).empty
+    hits = run(q.search_query(f"#{BIG_ID}", FULL), warehouse_url)
+    assert hits.empty  # no such case in the demo; the statement ran
+    sql = str(q.search_query(str(BIG_ID), FULL).compile(dialect=postgresql.dialect()))
+    assert str(BIG_ID) not in sql  # bound, not written into the SQL
+    for text in ("\u00b2", "9" * 19):  # not ids: no case branch, and no error
+        assert run(q.search_query(text, FULL), warehouse_url).empty
+
+
 def test_user_text_is_bound_and_lists_are_bounded():
     stmt = q.search_query("x'; DROP TABLE dim_track; --", FULL)
     sql = str(stmt.compile(dialect=postgresql.dialect()))

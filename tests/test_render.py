@@ -122,6 +122,22 @@ def test_table_takes_labels_formats_and_help_from_metrics():
     assert config["detected_share"]["type_config"]["format"] == "%.1f%%"
 
 
+def test_ids_beyond_a_browsers_numbers_are_shown_as_text():
+    """An 18-digit case id (a warehouse's BIGINT) is shown digit for digit, as text; small
+    ids stay numbers (sorted as numbers)."""
+    big = 123_456_789_012_345_678
+    shown, config = render.table_config(
+        pd.DataFrame({"case_id": [big, 7]}), {"case_id": ("Case", "id", "")}
+    )
+    assert shown["case_id"].tolist() == [str(big), "7"]
+    assert config["case_id"]["type_config"]["type"] == "text"
+    shown, config = render.table_config(
+        pd.DataFrame({"case_id": [2**53 - 1, 7]}), {"case_id": ("Case", "id", "")}
+    )
+    assert shown["case_id"].tolist() == [2**53 - 1, 7]
+    assert config["case_id"]["type_config"]["type"] == "number"
+
+
 def test_progress_checkbox_and_link_columns():
     frame = _tracks()
     shown, config = render.table_config(

@@ -47,7 +47,7 @@ def by_id_or_name(ctx: PageContext, kind: str, loader) -> pd.Series:
     else:
         key = views.parse_id(raw_key("id", kind))
         if key is None:
-            stop(f"That is not a {kind} id (a whole number, e.g. ?id={EXAMPLES['id']}).")
+            stop(views.not_an_id(kind))
         df, shown = render.load(loader, ctx.scope, key), str(key)
     if df.empty:
         not_found(kind, shown)

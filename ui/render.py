@@ -304,11 +304,30 @@ def table_config(
         shown.append(name)
         if col.kind == "pct":
             df[name] = df[name] * 100
+        elif col.kind == "id" and _beyond_browser_numbers(df[name]):
+            # A browser's numbers are exact up to 2**53 only: the table flagged an 18-digit
+            # (BIGINT) id as unsafe. As text it reads exactly as the warehouse holds it.
+            df[name] = df[name].map(_id_text)
+            col = Column(col.label, "text", col.help, width=col.width)
         elif col.kind == "text" and df[name].isna().any():
             # A missing text reads as a dash, not as Streamlit's grey "None".
             df[name] = df[name].astype(object).where(df[name].notna(), "—")
         config[name] = column_config(col)
     return df[shown], config
+
+
+_MAX_SAFE_INTEGER = 2**53 - 1  # JavaScript's Number.MAX_SAFE_INTEGER
+
+
+def _beyond_browser_numbers(values: pd.Series) -> bool:
+    numbers = pd.to_numeric(values, errors="coerce")
+    return bool((numbers.abs() > _MAX_SAFE_INTEGER).any())
+
+
+def _id_text(value) -> str:
+    if pd.isna(value):
+        return "—"
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
 def table(

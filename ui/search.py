@@ -9,6 +9,7 @@ import streamlit as st
 from data_access.access import Viewer
 from data_access.loaders.base import WarehouseError
 from data_access.loaders.entities import load_search
+from reports.entities import parse_id
 from ui import links
 
 KEY = "search_text"
@@ -45,7 +46,7 @@ def _box(viewer: Viewer) -> None:
         help="Tracks by ISRC or title, artists, labels, distributors and case ids.",
     )
     text = (text or "").strip()
-    if len(text) < MIN_CHARS and not text.lstrip("#").isdigit():
+    if len(text) < MIN_CHARS and parse_id(text) is None:  # one digit may be a case id
         return
     try:
         hits = load_search(viewer.scope, text, PER_KIND)

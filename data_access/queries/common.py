@@ -4,12 +4,32 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, Table, and_, false, select, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Table,
+    and_,
+    false,
+    select,
+    true,
+    type_coerce,
+)
 
 from data_access import schema as s
 from data_access.dimensions import BY_KEY, DIMENSIONS, Dimension
 from data_access.filters import Filters
 from data_access.scope import Scope
+
+
+def as_bigint(col) -> ColumnElement:
+    """``col`` typed BIGINT for comparisons with bound ids (the SQL holds no CAST).
+
+    PostgreSQL's driver casts each bound value to the type its column is declared with, and
+    the schema declares label / distributor ids INTEGER: an id beyond 2**31 (a warehouse's own
+    BIGINT keys, an 18-digit id in a link) failed with "integer out of range". Bound as
+    BIGINT, it is compared (and an INTEGER column's index still serves the comparison)."""
+    return type_coerce(col, BigInteger) if isinstance(col.type, Integer) else col
 
 
 def period(col, start: date, end: date) -> ColumnElement:
@@ -39,12 +59,12 @@ def dimension_member(t: Table, d: Dimension, values: tuple) -> ColumnElement | N
     By the id column where the table has it; otherwise through the dimension's lookup table
     (markets by code or region -> market_id; distributors -> their labels)."""
     if d.id_column in t.c:
-        return t.c[d.id_column].in_(values)
+        return as_bigint(t.c[d.id_column]).in_(values)
     if d.attributed or d.lookup is None:
         return None  # a table without the column is not sliced by it (cases: no detector)
     lookup = s.metadata.tables[d.lookup]
     return t.c[d.key_column].in_(
-        select(lookup.c[d.key_column]).where(lookup.c[d.id_column].in_(values))
+        select(lookup.c[d.key_column]).where(as_bigint(lookup.c[d.id_column]).in_(values))
     )
 
 

@@ -92,13 +92,15 @@ def enforcement_by_type_query(f: Filters, scope: Scope) -> Select:
 
 
 def weekly_enforcement_query(f: Filters, scope: Scope) -> Select:
-    """Per ISO week (of application) and enforcement type: actions and money (EUR)."""
+    """Per ISO week (of application) and enforcement type (name and code): actions and money
+    (EUR)."""
     e, et = s.mart_daily_enforcement, s.dim_enforcement_type
     week = trunc_date("week", e.c.date_key)
     return (
         select(
             week.label("week"),
             et.c.name.label("enforcement_type"),
+            et.c.code.label("type_code"),  # what rules key on; the name is for display
             total(e.c.actions).label("actions"),
             total(e.c.amount_eur).label("amount_eur"),
             total(e.c.recovered_eur).label("recovered_eur"),
@@ -106,8 +108,8 @@ def weekly_enforcement_query(f: Filters, scope: Scope) -> Select:
         )
         .select_from(e.join(et, et.c.enforcement_type_id == e.c.enforcement_type_id))
         .where(where(e, f, scope))
-        .group_by(week, et.c.name)
-        .order_by(week, et.c.name)
+        .group_by(week, et.c.code, et.c.name)
+        .order_by(week, et.c.name, et.c.code)
     )
 
 

@@ -9,6 +9,7 @@ not exist: the lookup returns no row either way.
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import NamedTuple
 
@@ -29,12 +30,17 @@ from data_access import schema as s
 from data_access.dialect import hours_between, percentile, trunc_date
 from data_access.filters import Filters
 from data_access.queries.cases import midnight
-from data_access.queries.common import fraud_mart, scope_predicate, where
+from data_access.queries.common import as_bigint, fraud_mart, scope_predicate, where
 from data_access.queries.drilldown import _streams_with_keys
 from data_access.queries.measures import sum_if, total
 from data_access.scope import Scope
 
 KINDS = ("track", "label", "distributor", "case")
+# A label, distributor or case id in a link or the search: a positive whole number in ASCII
+# digits that fits a signed 64-bit BIGINT (a warehouse's own ids may use all of it). 18
+# digits always fit (2**63 - 1 has 19); a longer number is refused, never sent.
+ID_DIGITS = 18
+ID_PATTERN = rf"[1-9][0-9]{{0,{ID_DIGITS - 1}}}"
 MAX_CASES = 50
 MAX_EVENTS = 500
 MAX_RESULTS = 20
@@ -45,6 +51,12 @@ class Entity(NamedTuple):
 
     kind: str
     id: int
+
+
+def parse_id(raw: object) -> int | None:
+    """``raw`` as an entity id (surrounding blanks and a leading "#" allowed), or None."""
+    text = str(raw if raw is not None else "").strip().lstrip("#")
+    return int(text) if re.fullmatch(ID_PATTERN, text) else None
 
 
 def _labels() -> Select:
@@ -62,16 +74,18 @@ def _entity_predicate(t, e: Entity) -> ColumnElement:
     c = t.c
     if e.kind == "track":
         if "track_id" in c:
-            return c.track_id == e.id
+            return as_bigint(c.track_id) == e.id
         det = s.fact_detection
-        return c.detection_id.in_(select(det.c.detection_id).where(det.c.track_id == e.id))
+        return c.detection_id.in_(
+            select(det.c.detection_id).where(as_bigint(det.c.track_id) == e.id)
+        )
     if e.kind == "label":
-        return c.label_id == e.id
+        return as_bigint(c.label_id) == e.id
     if e.kind == "distributor":
         if "distributor_id" in c:
-            return c.distributor_id == e.id
+            return as_bigint(c.distributor_id) == e.id
         lab = s.dim_label
-        return c.label_id.in_(select(lab.c.label_id).where(lab.c.distributor_id == e.id))
+        return c.label_id.in_(select(lab.c.label_id).where(as_bigint(lab.c.distributor_id) == e.id))
     raise ValueError(f"unknown entity kind {e.kind!r}")
 
 
@@ -110,7 +124,11 @@ def track_query(isrc: str, scope: Scope) -> Select:
 def label_query(scope: Scope, *, label_id: int | None = None, name: str | None = None) -> Select:
     """The label by id (or by name, case-insensitive), with its distributor."""
     lab, d = _labels(), s.dim_distributor
-    key = lab.c.label_id == label_id if name is None else func.lower(lab.c.name) == name.lower()
+    key = (
+        as_bigint(lab.c.label_id) == label_id
+        if name is None
+        else func.lower(lab.c.name) == name.lower()
+    )
     return (
         select(
             lab.c.label_id,
@@ -135,7 +153,7 @@ def distributor_query(
     the scope sees none of its labels."""
     d, lab = s.dim_distributor, _labels()
     key = (
-        d.c.distributor_id == distributor_id
+        as_bigint(d.c.distributor_id) == distributor_id
         if name is None
         else func.lower(d.c.name) == name.lower()
     )
@@ -228,7 +246,9 @@ def streams_weekly_query(e: Entity, f: Filters, scope: Scope) -> Select:
     """Streams, detected and confirmed artificial streams per ISO week of the period."""
     if e.kind == "track":
         t = _streams_with_keys()
-        cond = and_(t.c.track_id == e.id, where(t, Filters(start=f.start, end=f.end), scope))
+        cond = and_(
+            as_bigint(t.c.track_id) == e.id, where(t, Filters(start=f.start, end=f.end), scope)
+        )
     else:
         narrowed = Filters(
             start=f.start,
@@ -475,8 +495,8 @@ def search_query(text: str, scope: Scope, *, limit: int = 8) -> Select:
         .where(d.c.distributor_id.in_(select(lab.c.distributor_id).where(in_scope)))
     )
     parts.append(ranked(dists, func.row_number().over(order_by=(d.c.name, d.c.distributor_id))))
-    digits = text.lstrip("#")
-    if digits.isdigit() and len(digits) <= 9:
+    case_id = parse_id(text)
+    if case_id is not None:
         tm = s.dim_team
         cases = (
             select(
@@ -492,7 +512,7 @@ def search_query(text: str, scope: Scope, *, limit: int = 8) -> Select:
                 ).label("detail"),
             )
             .select_from(c.outerjoin(tm, tm.c.team_id == c.c.owner_team_id))
-            .where(c.c.case_id == int(digits), scope_predicate(c, scope))
+            .where(c.c.case_id == case_id, scope_predicate(c, scope))
         )
         parts.append(ranked(cases, literal(1)))
     every = union_all(*parts).subquery("hits")

@@ -5,8 +5,10 @@ words as an unknown case), money hidden without the right."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from data_access.scope import Scope
+from tests.support import warehouse
 from tests.support.apptest import assert_clean, run_app, screen_text, view_as
 
 WHOLE = ["2024-12-02", "2026-11-29"]
@@ -33,6 +35,37 @@ def keys(demo_frames) -> dict:
             c for c in teams["code"] if c != teams.loc[case["owner_team_id"], "code"]
         ),
     }
+
+
+BIG = 123_456_789_012_345_678  # an 18-digit id, as a warehouse's own BIGINT keys may be
+
+
+@pytest.fixture(scope="module")
+def big_case_url(duck_url, keys, tmp_path_factory) -> str:
+    """The demo warehouse (a copy) plus case BIG: a copy of keys["case"] and its events."""
+
+    def add_big_case(conn) -> None:
+        cols = [c["name"] for c in sa.inspect(conn).get_columns("fact_case")]
+        rest = ", ".join(c for c in cols if c != "case_id")
+        conn.execute(
+            sa.text(
+                f"INSERT INTO fact_case (case_id, {rest}) "
+                f"SELECT :big, {rest} FROM fact_case WHERE case_id = :old"
+            ),
+            {"big": BIG, "old": keys["case"]},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO fact_case_event (case_event_id, case_id, event_at, event_type,"
+                " from_team_id, to_team_id) SELECT case_event_id + :shift, :big, event_at,"
+                " event_type, from_team_id, to_team_id FROM fact_case_event"
+                " WHERE case_id = :old"
+            ),
+            {"shift": BIG, "big": BIG, "old": keys["case"]},
+        )
+
+    path = tmp_path_factory.mktemp("big-ids") / "big.duckdb"
+    return warehouse.edited_copy(duck_url, path, add_big_case)
 
 
 def _open(monkeypatch, url, page, params):
@@ -85,6 +118,51 @@ def test_unknown_or_hostile_keys_say_so(monkeypatch, duck_url, page, params, wor
     assert any(words in w.value for w in at.warning), [w.value for w in at.warning]
     assert "<script>" not in screen_text(at)
     assert not at.get("vega_lite_chart")
+
+
+def test_case_page_opens_a_big_id(monkeypatch, big_case_url, keys):
+    """An 18-digit case id (a BIGINT key) opens its case: the link was refused before P12."""
+    at = _open(monkeypatch, big_case_url, "case", {"id": str(BIG)})
+    assert_clean(at)
+    assert at.title[0].value == f"Case {BIG}"
+    steps = next(d.value for d in at.dataframe if "step" in d.value.columns)
+    assert {"Opened", "Hand-off"} <= set(steps["step"])
+
+
+@pytest.mark.parametrize(
+    "page, raw",
+    [
+        ("case", "1234567890123456789"),  # 19 digits: more than we promise to send
+        ("case", str(2**63)),  # beyond a BIGINT
+        ("case", "\u00b2"),  # a digit to str.isdigit(), not to int()
+        ("label", "9" * 19),
+        ("distributor", "1e9"),
+    ],
+)
+def test_ids_too_long_or_not_numbers_are_refused_readably(monkeypatch, duck_url, page, raw):
+    at = _open(monkeypatch, duck_url, page, {"id": raw})
+    assert_clean(at)
+    assert [w.value for w in at.warning] == [
+        f"That is not a {page} id (a whole number of up to 18 digits, e.g. ?id=42)."
+    ]
+
+
+@pytest.mark.parametrize("page", ["label", "distributor"])
+def test_big_label_and_distributor_ids_are_looked_up(monkeypatch, duck_url, page):
+    at = _open(monkeypatch, duck_url, page, {"id": str(BIG)})
+    assert_clean(at)
+    assert [w.value for w in at.warning] == [f"No {page} {BIG} that you have access to."]
+
+
+def test_search_finds_a_big_case_id(monkeypatch, big_case_url):
+    at = run_app(monkeypatch, big_case_url)
+    at.text_input(key="search_text").input(f"#{BIG}").run()
+    assert_clean(at)
+    (link,) = [p for p in at.get("page_link") if p.proto.page == "case"]
+    assert link.proto.label.startswith(f"Case {BIG}")
+    assert link.proto.query_string == f"id={BIG}"
+    at.text_input(key="search_text").input("\u00b2").run()  # one "digit" that is no id
+    assert_clean(at)
 
 
 def test_partner_opens_own_case_not_another_teams(monkeypatch, duck_url, keys):

@@ -81,6 +81,21 @@ def test_url_params_reproduce_the_view(monkeypatch, duck_url):
     assert at.slider(key="exposure_fee_threshold").value == 70
 
 
+def test_recall_above_100_percent_is_said_under_the_recall_scenario(
+    monkeypatch, duck_url, tmp_path
+):
+    """An estimate of artificial streams below the flagged streams: the recall scenario has
+    no room, and the caption gives the measured recall and says why (not "already 100%")."""
+    from tests.support import warehouse
+
+    url = warehouse.edited_copy(duck_url, tmp_path / "low.duckdb", warehouse.lower_estimate)
+    at = run_app(monkeypatch, url, page=PAGE, params={"exposure_recall": "10"})
+    assert_clean(at)
+    (said,) = [c.value for c in at.caption if c.value.startswith("Recall is already")]
+    assert "100.0%" not in said and float(said.split()[3].rstrip("%:")) > 100
+    assert "Recall above 100%: the estimate of artificial streams is below" in said
+
+
 def test_empty_selection_says_no_data(monkeypatch, duck_url, first_day):
     day = first_day.isoformat()
     at = run_app(monkeypatch, duck_url, page=PAGE, params={"period": [day, day]})

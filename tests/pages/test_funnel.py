@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support import warehouse
 from tests.support.apptest import assert_clean, run_app, screen_text
 from ui.render import NO_DATA
 
@@ -50,6 +51,27 @@ def test_wide_period_shows_numbers_tables_and_definitions(monkeypatch, duck_url)
     assert len(at.get("plotly_chart")) == 1
     text = screen_text(at)
     assert "cannot be measured" in text and "contribution" in text
+
+
+@pytest.fixture(scope="module")
+def low_estimate_url(duck_url, tmp_path_factory) -> str:
+    """The demo warehouse (a copy) whose estimate of artificial streams is 10% below the
+    flagged streams in every fraud mart: recall reads above 100%."""
+    path = tmp_path_factory.mktemp("low-estimate") / "low.duckdb"
+    return warehouse.edited_copy(duck_url, path, warehouse.lower_estimate)
+
+
+def test_recall_above_100_percent_says_why_where_it_is_shown(monkeypatch, low_estimate_url):
+    at = run_app(monkeypatch, low_estimate_url, page=PAGE, params={"period": WIDE})
+    assert_clean(at)
+    recall = next(m for m in at.metric if m.label == "Recall (estimated)")
+    assert float(recall.value.rstrip("%")) > 100  # the number is kept
+    why = "the estimate of artificial streams is below the streams detectors flagged"
+    captions = [c.value for c in at.caption]
+    # Right under the tiles (the first caption after them), and under both recall charts.
+    assert sum(why in c for c in captions) >= 3, captions
+    assert any(c.startswith(":material/warning: Recall above 100%") for c in captions)
+    assert "detectors flagged more streams than the estimate" in screen_text(at)
 
 
 def test_empty_selection_says_no_data(monkeypatch, duck_url):
