@@ -5,7 +5,7 @@ configuration, and the independent computation of the figures the pages should s
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -378,12 +378,78 @@ SLICES = [
 ]
 
 
+CHECKED_AT = datetime(2026, 12, 1)  # "now" for the checks: the day after the data's last week
+
+
+def _findings(url: str) -> list:
+    from data_access.inputs import checks
+
+    engine = sa.create_engine(url)
+    try:
+        return checks.run_checks(engine, business.read(CONFIG), now=CHECKED_AT, inputs_dir=MAPPING)
+    finally:
+        engine.dispose()
+
+
 def _apply_and_build(url: str) -> None:
+    """apply -> check (nothing but the platform's plays without a country) -> build."""
     from data_access.inputs import __main__ as cli
 
     make_foreign.create(url)
     assert cli.main(["apply", "--url", url, "--inputs", str(MAPPING)]) == 0
+    found = [f for f in _findings(url) if f.severity != "info"]
+    assert {(f.input, f.column, f.severity) for f in found} == {("plays", "market", "warning")}
+    assert all(f.count == found[0].count for f in found)  # the plays without a country
     assert cli.main(["build", "--url", url, "--config", str(CONFIG)]) == 0
+
+
+@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgresql", marks=pytest.mark.pg)])
+def defects_url(request, tmp_path_factory) -> str:
+    """The warehouse with the planted defects, its mapping applied."""
+    from data_access.inputs import __main__ as cli
+
+    if request.param == "duckdb":
+        url = f"duckdb:///{tmp_path_factory.mktemp('defects') / 'foreign.duckdb'}"
+    else:
+        server = request.getfixturevalue("postgres_server")
+        url = server.create_database(f"foreign_defects_{uuid.uuid4().hex[:8]}")
+    make_foreign.create(url, defects=True)
+    assert cli.main(["apply", "--url", url, "--inputs", str(MAPPING)]) == 0
+    return url
+
+
+@pytest.mark.slow
+def test_checks_report_each_planted_defect(defects_url):
+    data = make_foreign.frames(defects=True)
+    det, rev, plays = data["detection_events"], data["review_decisions"], data["plays"]
+    duplicated = det.loc[det["id"].duplicated(), "id"].iloc[0]
+    orphans = set(rev.loc[~rev["detection_id"].isin(det["id"]), "detection_id"])
+    future = plays.loc[plays["played_at"] > pd.Timestamp(make_foreign.END_TS), "play_id"].iloc[0]
+
+    errors = {(f.input, f.column): f for f in _findings(defects_url) if f.severity == "error"}
+    assert set(errors) == {
+        ("detections", "detection_key"),
+        ("reviews", "detection_key"),
+        ("plays", "played_at"),
+        ("reviews", "verdict"),
+    }
+    assert any(duplicated in e for e in errors["detections", "detection_key"].examples)
+    assert errors["reviews", "detection_key"].count == 2
+    assert {e.split()[0] for e in errors["reviews", "detection_key"].examples} == orphans
+    assert errors["plays", "played_at"].count == 1
+    assert future in errors["plays", "played_at"].examples[0]
+    assert errors["reviews", "verdict"].count == 1
+    assert errors["reviews", "verdict"].examples[0].startswith("maybe")
+
+
+@pytest.mark.slow
+def test_check_cli_fails_on_the_defects(defects_url, capsys):
+    from data_access.inputs import __main__ as cli
+
+    args = ["check", "--url", defects_url, "--inputs", str(MAPPING), "--config", str(CONFIG)]
+    assert cli.main(args) == 1
+    out = capsys.readouterr().out
+    assert "4 errors" in out and "maybe" in out
 
 
 # A built warehouse and its foreign tables, read while the writer is the only connection
