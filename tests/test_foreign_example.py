@@ -219,6 +219,10 @@ def test_mapping_keeps_every_row_and_maps_names(duck_tables, duck):
     assert (cases["resolved_at"].dropna() >= cases.loc[closed, "opened_at"]).all()
 
 
+def test_expected_knows_our_verdicts():
+    assert contract.VOCABULARIES["verdict"] == expected.OUR_VERDICTS
+
+
 def test_business_configuration_is_valid_and_maps_the_team_words():
     cfg = business.read(EXAMPLE / "business.toml")
     assert cfg.ours("verdict", "fraud") == "confirmed"
@@ -345,6 +349,15 @@ def test_expected_attribution_by_hand():
         "11-02": "d2",
     }
     assert by_day["confirmed"].to_dict() == {"09-01": 0, "10-10": 1, "11-01": 1, "11-02": 0}
+    # A word nobody mapped decides nothing: the earlier 'fraud' stays the last decided one.
+    maybe = pd.DataFrame(
+        {"id": ["r4"], "detection_id": ["d1"], "decided_at": [t0 + pd.Timedelta(hours=9)]}
+    ).assign(verdict="maybe")
+    tables["review_decisions"] = pd.concat([tables["review_decisions"], maybe])
+    assert expected.outcomes(tables, expected.read_config()).to_dict() == {
+        "d1": "confirmed",
+        "d2": "pending",
+    }
 
 
 @pytest.mark.pg

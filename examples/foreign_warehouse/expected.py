@@ -51,6 +51,8 @@ TABLES = (
     "marble_cases",
     "marble_case_events",
 )
+# Our verdicts (data_access/inputs/contract.py VOCABULARIES["verdict"]), written out again.
+OUR_VERDICTS = ("pending", "confirmed", "false_positive", "insufficient_evidence", "escalated")
 # The country names the platform writes instead of codes (the mapping's CASE, again).
 COUNTRY_NAMES = {
     "sweden": "SE",
@@ -149,13 +151,16 @@ def _in_markets(codes: pd.Series, markets: frozenset[str] | None) -> pd.Series:
 
 
 def outcomes(tables: dict[str, pd.DataFrame], cfg: Config) -> pd.Series:
-    """detection id -> our verdict of its last decided review ('pending' if none)."""
+    """detection id -> our verdict of its last decided review ('pending' if none). A review
+    counts as decided when it has a decided_at and a verdict in our words (or mapped to
+    them): a word nobody mapped decides nothing."""
     det = tables["detection_events"].drop_duplicates("id")
     r = tables["review_decisions"]
-    r = r[r["decided_at"].notna()].sort_values(["decided_at", "id"], kind="stable")
-    last = r.groupby("detection_id")["verdict"].last()
-    ours = last.str.strip().str.lower().map(lambda w: cfg.verdict.get(w, w))
-    return ours.reindex(det["id"]).fillna("pending")
+    words = r["verdict"].astype("string").str.strip().str.lower()
+    r = r.assign(ours=words.map({**{v: v for v in OUR_VERDICTS}, **cfg.verdict}))
+    r = r[r["decided_at"].notna() & r["ours"].notna() & (r["ours"] != "pending")]
+    last = r.sort_values(["decided_at", "id"], kind="stable").groupby("detection_id")["ours"]
+    return last.last().reindex(det["id"]).fillna("pending")
 
 
 def stream_rows(tables: dict[str, pd.DataFrame], cfg: Config) -> pd.DataFrame:
