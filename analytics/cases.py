@@ -29,6 +29,11 @@ def sla_compliance(df: pd.DataFrame) -> pd.DataFrame:
         return out
     out["first_response_compliance"] = ratio(out["first_response_within_sla"], out["responded"])
     out["resolution_compliance"] = ratio(out["resolution_within_sla"], out["resolved"])
+    # A priority without SLA hours (no dim_priority row): compliance unknown, not 0%.
+    for stage in ("first_response", "resolution"):
+        if f"{stage}_sla_h" in out:
+            known = pd.to_numeric(out[f"{stage}_sla_h"], errors="coerce").notna()
+            out[f"{stage}_compliance"] = out[f"{stage}_compliance"].where(known)
     return out
 
 

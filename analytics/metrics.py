@@ -543,6 +543,19 @@ def derive(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# Metrics that exist only with an optional input of the warehouse (docs/INPUTS.md): a tile
+# of one is replaced by a line naming the input when the warehouse does not map it.
+INPUTS: dict[str, tuple[str, ...]] = {
+    "open_cases": ("cases",),
+    "backlog_exposure_eur": ("cases",),
+    "cases_opened": ("cases",),
+    "sla_breach_rate": ("cases",),
+    "appeal_rate": ("appeals",),
+    "overturn_rate": ("appeals",),
+    "appeal_decision_time": ("appeals",),
+}
+
+
 @dataclass(frozen=True)
 class Tile:
     metric: Metric
@@ -574,6 +587,10 @@ def tiles(periods: pd.DataFrame, keys: list[str], *, compare: bool = True) -> li
     for key in keys:
         if key not in d.columns and METRICS[key].unit == "eur":
             continue  # money columns are dropped for viewers without the money right
+        if key not in d.columns and key in INPUTS:
+            # An optional input the warehouse does not map: no value (render.tiles says so).
+            out.append(Tile(METRICS[key], float("nan"), float("nan")))
+            continue
         cur = d.loc["current", key] if "current" in d.index else float("nan")
         prev = d.loc["previous", key] if compare and "previous" in d.index else float("nan")
         out.append(Tile(METRICS[key], float(cur), float(prev)))

@@ -15,6 +15,10 @@ from ui.page import start_page
 from ui.view import show
 
 ctx = start_page("case")
+if "cases" in ctx.missing:
+    st.title("Case")
+    render.not_mapped("cases")
+    st.stop()
 raw = entity.raw_key("id", "case")
 case_id = parse_id(raw)
 if case_id is None:

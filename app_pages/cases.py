@@ -33,6 +33,9 @@ scope, f, opts, context = ctx.scope, ctx.filters, ctx.options, ctx.context
 backlog_age, backlog_team, sla_weekly, escalations = views.VIEWS
 
 st.title("Cases & escalations")
+if "cases" in ctx.missing:  # every view and tile of this page reads cases
+    render.not_mapped("cases")
+    st.stop()
 st.caption(f"{context} · backlog as of the end of {f.end:%d %b %Y}")
 drill.clear_button()
 render.filter_notes(f.notes)
@@ -93,6 +96,13 @@ else:
         METRICS["time_to_first_response_h"].definition,
         METRICS["time_to_resolution_h"].definition,
     )
+    no_sla = times.loc[times["first_response_sla_h"].isna(), "priority"].astype(str).tolist()
+    if no_sla:
+        st.warning(
+            f"No SLA is known for priority {', '.join(no_sla)}: dim_priority has no row for "
+            "it, so those cases are never counted as breaching an SLA (see Data health).",
+            icon=":material/rule:",
+        )
     render.table(
         times.assign(
             resolution_sla_d=times["resolution_sla_h"] / 24,
@@ -158,8 +168,9 @@ else:
 st.subheader("Escalations between teams")
 st.caption(METRICS["handoffs"].definition)
 show(escalations, ctx)
-flows = render.load(load_escalation_flows, scope, f)
-if not flows.empty:
+events = "case_events" not in ctx.missing  # hand-offs are case events
+flows = render.load(load_escalation_flows, scope, f) if events else None
+if flows is not None and not flows.empty:
     render.table(
         flows,
         {

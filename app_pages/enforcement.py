@@ -36,23 +36,29 @@ if kpis.loc["current", "actions"] == 0:
     render.no_data(None)
     st.stop()
 
-kpis["appeal_decision_time"] = kpis["decide_median_h"]
+if "decide_median_h" in kpis:  # absent when the warehouse maps no appeals
+    kpis["appeal_decision_time"] = kpis["decide_median_h"]
 money_keys = ["withheld_eur", "fees_levied_eur", "fees_recovered_eur", "reversed_eur"]
 first = ["actions_applied", "streams_removed", *(money_keys if scope.money else [])]
 kpis["actions_applied"] = kpis["actions"]
 # Three a row: six narrow tiles would cut their labels and values short.
 render.tiles(tiles(kpis, first), scope, columns=3)
 render.tiles(
-    tiles(kpis, ["appeal_rate", "overturn_rate", "appeal_decision_time"]), scope, columns=3
+    tiles(kpis, ["appeal_rate", "overturn_rate", "appeal_decision_time"]),
+    scope,
+    columns=3,
+    missing=ctx.missing,
 )
-p90 = kpis.loc["current", "decide_p90_h"]
-st.caption(
-    f"Appeals against actions applied in the period: {fmt.compact(kpis.loc['current', 'appeals'])}"
-    f" of {fmt.compact(kpis.loc['current', 'appealable_actions'])} appealable actions; "
-    f"{fmt.compact(kpis.loc['current', 'decided_appeals'])} decided, "
-    f"{fmt.compact(kpis.loc['current', 'overturned'])} overturned; p90 time to decide "
-    f"{fmt.hours(p90)}."
-)
+if "appeals" not in ctx.missing:
+    p90 = kpis.loc["current", "decide_p90_h"]
+    st.caption(
+        "Appeals against actions applied in the period: "
+        f"{fmt.compact(kpis.loc['current', 'appeals'])}"
+        f" of {fmt.compact(kpis.loc['current', 'appealable_actions'])} appealable actions; "
+        f"{fmt.compact(kpis.loc['current', 'decided_appeals'])} decided, "
+        f"{fmt.compact(kpis.loc['current', 'overturned'])} overturned; p90 time to decide "
+        f"{fmt.hours(p90)}."
+    )
 
 # -- over time -----------------------------------------------------------------------------
 weekly_actions, money, by_type_view, offenders = views.VIEWS

@@ -90,6 +90,8 @@ render.table(
         "from_detected": render.column("conversion_from_detection", kind="text"),
     },
 )
+if "appeals" in ctx.missing:
+    render.not_mapped("appeals", about="Appealed and upheld on appeal")
 st.caption(
     f"{context}. False positives among reviewed detections: "
     f"{fmt.compact(stages['false_positive'].iloc[0])}. Money is in EUR (€)."

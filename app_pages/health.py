@@ -9,7 +9,7 @@ from datetime import date, timedelta
 import streamlit as st
 
 from analytics import format as fmt
-from analytics.health import STALE_AFTER_DAYS, freshness, newest
+from analytics.health import STALE_AFTER_DAYS, findings, freshness, newest
 from analytics.metrics import METRICS
 from data_access.loaders.health import load_health_checks, load_health_sample, load_table_stats
 from ui import exports, render
@@ -27,8 +27,9 @@ if not scope.unrestricted:
     st.stop()
 
 today = date.today()
-stats = freshness(render.load(load_table_stats, scope), today)
-latest = newest(stats)
+raw = render.load(load_table_stats, scope)
+stats = freshness(raw, today)
+latest = newest(raw, today)  # the newest day in the facts (not the calendar, not a future day)
 
 # Integrity checks read the rows of facts and marts: by default the last week of data (what
 # a daily load can break, fast at any size); the whole history on request.
@@ -70,10 +71,12 @@ c1.metric(
 c2.metric(
     "Newest data",
     f"{latest:%d %b %Y}" if latest is not None else "–",
-    help="The newest date or timestamp in any table.",
+    help="The newest day in the facts (streams, detections, reviews, actions, appeals, "
+    "cases), not after today: the calendar (dim_date) and the marts do not count.",
     border=True,
 )
-lag_today = (today - latest.date()).days if latest is not None else None
+# Never negative: a date after today is a finding of its own, not a lag.
+lag_today = max((today - latest.date()).days, 0) if latest is not None else None
 c3.metric(
     "Behind today",
     fmt.plural(lag_today, "day") if lag_today is not None else "–",
@@ -81,6 +84,20 @@ c3.metric(
     border=True,
 )
 
+for name in sorted(ctx.missing):  # optional inputs: their tables' checks are left out
+    render.not_mapped(name)
+for row in stats[stats["status"] == "missing"].itertuples():
+    fix = (
+        "rebuild the marts (python -m data_access.marts)"
+        if row.kind == "mart"
+        else "map it (docs/INPUTS.md)"
+    )
+    st.error(
+        f"{row.table} is missing from the warehouse: the checks that read it are left out; {fix}.",
+        icon=":material/error:",
+    )
+for sentence in findings(raw, today):
+    st.warning(sentence, icon=":material/event_busy:")
 if failed.empty:
     st.success(f"All {len(checks)} integrity checks pass.", icon=":material/verified:")
 for row in failed.itertuples():

@@ -4,6 +4,7 @@ the case backlog by owner team before its SLA breaks."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from analytics import staffing
@@ -23,7 +24,13 @@ st.caption(context)
 render.filter_notes(f.notes)
 
 flow = render.load(load_review_flow, scope, f)
-cases = render.load(load_case_team_weekly, scope, f)
+# The case backlog by owner team replays cases and their hand-offs (case events).
+unmapped = [i for i in ("cases", "case_events") if i in ctx.missing]
+cases = (
+    pd.DataFrame(columns=["week", "open_end"])
+    if unmapped
+    else render.load(load_case_team_weekly, scope, f)
+)
 if (flow.empty or flow[["arrivals", "decided", "open_end"]].sum().sum() == 0) and (
     cases.empty or cases["open_end"].sum() == 0
 ):
@@ -37,17 +44,22 @@ render.tiles(
         Tile(METRICS["review_arrivals"], float(flow["arrivals"].sum()), nan),
         Tile(METRICS["reviews_decided"], float(flow["decided"].sum()), nan),
         Tile(METRICS["review_queue"], float(last["open_end"]) if last is not None else nan, nan),
-        Tile(
-            METRICS["open_cases"],
-            float(cases[cases["week"] == cases["week"].max()]["open_end"].sum())
-            if not cases.empty
-            else 0.0,
-            nan,
-        ),
+        *[
+            Tile(
+                METRICS["open_cases"],
+                float(cases[cases["week"] == cases["week"].max()]["open_end"].sum())
+                if not cases.empty
+                else 0.0,
+                nan,
+            )
+        ]
+        * (not unmapped),
     ],
     scope,
     columns=4,
 )
+if unmapped:
+    render.not_mapped(unmapped[0], about="Open cases")
 
 # --- the review queue ----------------------------------------------------------------------
 st.subheader("Review queue")

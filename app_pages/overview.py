@@ -33,6 +33,7 @@ render.tiles(
     tiles(kpis, ["exposure_eur", "open_cases", "sla_breach_rate"], compare=compare),
     ctx.scope,
     columns=4,
+    missing=ctx.missing,
 )
 
 what_changed, trend, top_markets, top_labels = views.VIEWS

@@ -6,12 +6,18 @@ Spark SQL the same SELECT, as ``CREATE TABLE ... USING parquet AS SELECT``).
 
     python -m data_access.marts --url URL               # build them
     python -m data_access.marts --url URL --print-sql   # print the SQL for URL's dialect
+
+An optional input the warehouse does not map (data_access.availability) reads as an empty
+relation where a mart only joins it; a mart built from it alone is skipped (one line each).
+Exit status 0 when built; 1 with one line on stderr (which mart, what failed) otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from sqlalchemy import (
     ColumnElement,
@@ -23,18 +29,31 @@ from sqlalchemy import (
     case,
     cast,
     create_engine,
+    false,
     func,
     insert,
     inspect,
+    null,
     or_,
     select,
 )
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.schema import CreateTable
 
+from data_access import availability
 from data_access import schema as s
 from data_access.dialect import CreateTableAs, as_date, hours_between, true, trunc_date
 from data_access.queries.measures import added, sum_if
+
+
+def source(table, absent: frozenset[str] = frozenset()):
+    """``table``, or when it is ``absent`` (an optional input the warehouse does not map) a
+    relation with its columns and no rows: a mart that only joins it then reads 0 from it."""
+    if table.name not in absent:
+        return table
+    cols = [cast(null(), c.type).label(c.name) for c in table.columns]
+    return select(*cols).where(false()).subquery(table.name)
 
 
 def daily_fraud_select() -> Select:
@@ -81,9 +100,10 @@ def _detection_keys(d, lab) -> tuple:
     )
 
 
-def daily_detection_select() -> Select:
+def daily_detection_select(absent: frozenset[str] = frozenset()) -> Select:
+    """Without appeals (``absent``) the appealed and upheld stages are 0."""
     d, r, lab, m = s.fact_detection, s.fact_review, s.dim_label, s.dim_market
-    e, a = s.fact_enforcement, s.fact_appeal
+    e, a = s.fact_enforcement, source(s.fact_appeal, absent)
     enforced = select(e.c.detection_id).group_by(e.c.detection_id).subquery("enforced_det")
     appeals = (
         select(
@@ -174,8 +194,12 @@ def daily_enforcement_select() -> Select:
     )
 
 
-def case_daily_select() -> Select:
+def case_daily_select(absent: frozenset[str] = frozenset()) -> Select:
+    """Cases per opening day and slice. A case whose priority has no dim_priority row is
+    kept (its SLA breach unknown: not counted as a breach); without case events
+    (``absent``) a case still waiting is judged by nothing (no breach counted)."""
     c, p = s.fact_case, s.dim_priority
+    ev = source(s.fact_case_event, absent)
     keys = (
         as_date(c.c.opened_at),
         c.c.market_id,
@@ -186,7 +210,7 @@ def case_daily_select() -> Select:
         c.c.owner_team_id,
     )
     # Cases still waiting count against their SLA as of the warehouse's last event.
-    as_of = select(func.max(s.fact_case_event.c.event_at)).scalar_subquery()
+    as_of = select(func.max(ev.c.event_at)).scalar_subquery()
     fr_hours = hours_between(c.c.opened_at, func.coalesce(c.c.first_response_at, as_of))
     res_hours = hours_between(c.c.opened_at, func.coalesce(c.c.resolved_at, as_of))
     return (
@@ -202,7 +226,7 @@ def case_daily_select() -> Select:
             ),
             func.sum(c.c.exposure_eur),
         )
-        .select_from(c.join(p, p.c.priority == c.c.priority))
+        .select_from(c.outerjoin(p, p.c.priority == c.c.priority))
         .group_by(*keys)
     )
 
@@ -537,20 +561,32 @@ BUILDERS = {
 }
 
 
-def fill_statement(table) -> Insert:
+# Marts that cannot exist without an optional input (one row per appeal, cases per day):
+# skipped (and dropped) when it is not mapped.
+REQUIRES = {s.mart_appeal: "appeals", s.mart_case_daily: "cases"}
+# Marts that only join an optional input's table: built with an empty stand-in for it.
+JOINS_OPTIONAL = (s.mart_daily_detection, s.mart_case_daily)
+
+
+def mart_select(table, absent: frozenset[str] = frozenset()) -> Select:
+    """The SELECT that fills ``table``; ``absent``: tables of unmapped optional inputs."""
+    return BUILDERS[table](absent) if table in JOINS_OPTIONAL else BUILDERS[table]()
+
+
+def fill_statement(table, absent: frozenset[str] = frozenset()) -> Insert:
     """``INSERT INTO mart SELECT ... ORDER BY date``: rows stored in date order let columnar
     engines skip whole row groups for a period filter (DuckDB zone maps, Snowflake
     micro-partition pruning), which is what every page's query has."""
-    sel = BUILDERS[table]()
+    sel = mart_select(table, absent)
     return insert(table).from_select(
         [c.name for c in table.columns], sel.order_by(sel.selected_columns[0])
     )
 
 
-def create_as_statement(table) -> CreateTableAs:
+def create_as_statement(table, absent: frozenset[str] = frozenset()) -> CreateTableAs:
     """Spark SQL: ``CREATE TABLE mart USING parquet AS SELECT ... ORDER BY date``, each
     column cast to and named as the mart declares it (an INSERT would be a second job)."""
-    inner = BUILDERS[table]().subquery("src")
+    inner = mart_select(table, absent).subquery("src")
     cols = [
         cast(src, col.type).label(col.name) for src, col in zip(inner.c, table.columns, strict=True)
     ]
@@ -563,39 +599,127 @@ def missing_marts(engine: Engine) -> list:
     return [t for t in BUILDERS if t.name not in have]
 
 
-def build_marts(engine: Engine, progress=None, *, tables=None) -> dict[str, int]:
-    """(Re)create every mart (or only ``tables``, in build order) from the facts; returns
-    row counts."""
+class MartError(RuntimeError):
+    """Building one mart failed: ``mart`` and ``reason`` (one line, for people)."""
+
+    def __init__(self, mart: str, reason: str) -> None:
+        super().__init__(f"{mart}: {reason}")
+        self.mart, self.reason = mart, reason
+
+
+def first_line(exc: BaseException) -> str:
+    """The database's own message, first line only (no SQL, no background link)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@dataclass
+class Plan:
+    """What a build does on this warehouse: the marts to build, those skipped (and why),
+    the tables of unmapped inputs (read as empty), and warnings about the facts."""
+
+    build: list = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    absent: frozenset[str] = frozenset()
+    warnings: list[str] = field(default_factory=list)
+
+
+def cases_without_priority_query() -> Select:
+    """Cases whose priority has no dim_priority row (their SLA cannot be judged)."""
+    c, p = s.fact_case, s.dim_priority
+    return (
+        select(func.count())
+        .select_from(c.outerjoin(p, p.c.priority == c.c.priority))
+        .where(p.c.priority.is_(None))
+    )
+
+
+def plan_build(engine: Engine, tables=None) -> Plan:
+    """Which marts to build (``tables``, default all, in build order) given the inputs the
+    warehouse maps (data_access.availability)."""
     wanted = list(BUILDERS) if tables is None else [t for t in BUILDERS if t in set(tables)]
-    if engine.dialect.name == "hive":
-        return _build_marts_spark(engine, wanted, progress)
-    counts = {}
-    s.metadata.drop_all(engine, tables=wanted)
-    s.metadata.create_all(engine, tables=wanted)
+    with engine.connect() as conn:
+        present = availability.tables(conn)
+        unmapped = availability.not_mapped(conn, present)
+        n_orphans = (
+            conn.execute(cases_without_priority_query()).scalar_one()
+            if "cases" not in unmapped
+            else 0
+        )
+    plan = Plan(absent=frozenset(availability.OPTIONAL[i] for i in unmapped))
     for table in wanted:
-        with engine.begin() as conn:
-            conn.execute(fill_statement(table))
-            if engine.dialect.name == "postgresql":
-                # Row-store: a period filter needs an index to avoid a full scan.
-                Index(f"ix_{table.name}_date", table.c.date_key).create(conn)
-                quoted = conn.dialect.identifier_preparer.quote(table.name)
-                conn.exec_driver_sql("ANALYZE " + quoted)  # a name from our MetaData
-            counts[table.name] = conn.execute(select(func.count()).select_from(table)).scalar_one()
+        needs = REQUIRES.get(table)
+        if needs in unmapped:
+            plan.skipped[table.name] = (
+                f"it is built from {needs} alone, and {needs} are not mapped "
+                f"({availability.why(needs, present)}; {availability.DOCS}#{needs})"
+            )
+        else:
+            plan.build.append(table)
+    if n_orphans:
+        plan.warnings.append(
+            f"{n_orphans:,} cases have a priority with no dim_priority row: mart_case_daily "
+            "keeps them, their SLA breach unknown (not counted as a breach)"
+        )
+    return plan
+
+
+def build_marts(engine: Engine, progress=None, *, tables=None, plan: Plan | None = None):
+    """(Re)create every mart (or only ``tables``, in build order) from the facts; returns
+    row counts. Marts that need an unmapped input are skipped and dropped (``plan``).
+
+    Each mart is dropped, created and filled in one transaction: a failure (``MartError``)
+    leaves the marts not yet rebuilt as they were."""
+    plan = plan if plan is not None else plan_build(engine, tables)
+    gone = [t for t in BUILDERS if t.name in plan.skipped]
+    if engine.dialect.name == "hive":
+        return _build_marts_spark(engine, plan, gone, progress)
+    counts = {}
+    if gone:
+        s.metadata.drop_all(engine, tables=gone)
+    for table in plan.build:
+        try:
+            with engine.begin() as conn:
+                s.metadata.drop_all(conn, tables=[table])
+                s.metadata.create_all(conn, tables=[table])
+                conn.execute(fill_statement(table, plan.absent))
+                if engine.dialect.name == "postgresql":
+                    # Row-store: a period filter needs an index to avoid a full scan.
+                    Index(f"ix_{table.name}_date", table.c.date_key).create(conn)
+                    quoted = conn.dialect.identifier_preparer.quote(table.name)
+                    conn.exec_driver_sql("ANALYZE " + quoted)  # a name from our MetaData
+                counts[table.name] = conn.execute(
+                    select(func.count()).select_from(table)
+                ).scalar_one()
+        except (SQLAlchemyError, DBAPIError) as exc:
+            raise MartError(table.name, first_line(exc)) from exc
         if progress:
             progress(table.name)
     return counts
 
 
-def _build_marts_spark(engine: Engine, wanted, progress) -> dict[str, int]:
+def _drop_spark(conn, table) -> None:
+    # A name from our MetaData, quoted by the dialect.
+    conn.exec_driver_sql(
+        "DROP TABLE IF EXISTS " + conn.dialect.identifier_preparer.quote(table.name)
+    )
+
+
+def _build_marts_spark(engine: Engine, plan: Plan, gone, progress) -> dict[str, int]:
     counts = {}
-    for table in wanted:
-        with engine.connect() as conn:
-            # A name from our MetaData, quoted by the dialect.
-            conn.exec_driver_sql(
-                "DROP TABLE IF EXISTS " + conn.dialect.identifier_preparer.quote(table.name)
-            )
-            conn.execute(create_as_statement(table))
-            counts[table.name] = conn.execute(select(func.count()).select_from(table)).scalar_one()
+    with engine.connect() as conn:
+        for table in gone:
+            _drop_spark(conn, table)
+    for table in plan.build:
+        try:
+            with engine.connect() as conn:
+                _drop_spark(conn, table)
+                conn.execute(create_as_statement(table, plan.absent))
+                counts[table.name] = conn.execute(
+                    select(func.count()).select_from(table)
+                ).scalar_one()
+        except (SQLAlchemyError, DBAPIError) as exc:
+            raise MartError(table.name, first_line(exc)) from exc
         if progress:
             progress(table.name)
     return counts
@@ -638,10 +762,30 @@ def main(argv: list[str] | None = None) -> int:
         print(compiled_sql(make_url(args.url or resolve_url()).get_dialect()()), end="")
         return 0
     engine = create_engine(args.url or resolve_url())
-    tables = missing_marts(engine) if args.missing else None
-    for name, n in build_marts(engine, tables=tables).items():
-        print(f"{name}: {n:,} rows")
-    engine.dispose()
+    try:
+        return _build(engine, args.missing)
+    finally:
+        engine.dispose()
+
+
+def _build(engine: Engine, missing: bool, out: Callable[[str], None] = print) -> int:
+    """Build and say what happened, one line per mart; errors in one line on stderr."""
+    try:
+        plan = plan_build(engine, missing_marts(engine) if missing else None)
+    except (SQLAlchemyError, DBAPIError, OSError) as exc:
+        print(f"error: cannot read the warehouse: {first_line(exc)}", file=sys.stderr)
+        return 1
+    for name, why in plan.skipped.items():
+        out(f"{name}: skipped: {why}")
+    for line in plan.warnings:
+        print(f"warning: {line}", file=sys.stderr)
+    try:
+        counts = build_marts(engine, plan=plan)
+    except MartError as err:
+        print(f"error: {err.mart} was not built: {err.reason}", file=sys.stderr)
+        return 1
+    for name, n in counts.items():
+        out(f"{name}: {n:,} rows")
     return 0
 
 

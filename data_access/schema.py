@@ -537,6 +537,34 @@ mart_track_month_quiet = Table(
     Column("protected_eur", MONEY, nullable=False, comment="least(artificial, royalty) per row"),
 )
 
+# --- the input layer's own tables (data_access.inputs.build writes them) ------------------
+
+# Which inputs the warehouse maps (pages say what is missing); absent from hand-built stars.
+meta_inputs = Table(
+    "meta_inputs",
+    metadata,
+    Column("input", String(32), nullable=False),
+    Column("mapped", Boolean, nullable=False),
+    Column("row_count", BigInteger, nullable=False),
+    Column("built_at", DateTime, nullable=False),
+)
+# The project's id of every source key (a uuid, a URI, an ISRC): the search accepts them.
+key_map = Table(
+    "key_map",
+    metadata,
+    Column("kind", String(16), nullable=False, comment="track / label / distributor / case …"),
+    Column("id", BigInteger, nullable=False),
+    Column("source_key", String(200), nullable=False),
+)
+# How many reviews each detection had (fact_review keeps the last decided one).
+review_rounds = Table(
+    "review_rounds",
+    metadata,
+    Column("detection_id", BigInteger, nullable=False),
+    Column("reviews", Integer, nullable=False),
+)
+INPUT_LAYER = (meta_inputs, key_map, review_rounds)
+
 DIMENSIONS = (
     dim_date,
     dim_market,

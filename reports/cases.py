@@ -43,8 +43,14 @@ def _sla_data(scope, f, url, p):
 
 def _sla_headline(df):
     rate = period_breach_rate(df)
-    if not w.valid(rate):
+    opened = float(df["cases_opened"].sum()) if df is not None and not df.empty else 0.0
+    if not opened:
         return "No case was opened in this period"
+    if not w.valid(rate):  # none due yet, or no SLA known (a priority without its row)
+        return (
+            f"{fmt.compact(opened)} cases opened; none with an SLA window closed by the "
+            "period end, so no breach rate"
+        )
     d = df.dropna(subset=["sla_breach_rate"])
     worst = d.loc[d["sla_breach_rate"].idxmax()]
     return (

@@ -88,11 +88,14 @@ def build_deck(
     from pptx import Presentation
     from pptx.util import Inches
 
+    from data_access.availability import message
+    from data_access.loaders.availability import load_not_mapped
     from data_access.loaders.options import load_events, load_options
 
     if options is None:
         options = load_options(scope, url=url)
-    if events is None:
+    missing = load_not_mapped(url=url)
+    if events is None and "events" not in missing:  # without events: no event marks
         events = load_events(url=url)
     built = []
     for item in items:
@@ -100,6 +103,9 @@ def build_deck(
         if view.needs_money and not scope.money:
             raise PermissionError(f"view {view.id!r} shows money, which this viewer may not see")
         params = views.resolve_params(view, item.params)
+        lacking = [i for i in view.needs_for(params) if i in missing]
+        if lacking:
+            raise SpecError(f"view {view.id!r}: {message(lacking[0])}")
         df = views.frame(view, scope, item.filters, url, params)
         built.append(
             _Built(

@@ -141,6 +141,7 @@ VIEWS = (
             "fact_appeal",
         ),
         native=_offenders_native,
+        optional=("appeals",),  # without them the ranking stands, minus the appeal columns
         params=(BY,),
         percent=("confirmed_streams_share", "appeal_rate", "overturn_rate"),
         drill=lambda p: Drill(p["enforcement_by"], p["enforcement_by"]),

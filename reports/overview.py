@@ -110,6 +110,7 @@ CHANGES = View(
         "sla_breach_rate",
     ),
     sources=("mart_daily_fraud", "mart_daily_enforcement", "fact_case"),
+    optional=("cases",),  # without them: no case measures among the changes
     native=Native("bar", "label", series=(("change_pct", "Change"),), number_format=PCT_FORMAT),
     params=(COMPARE,),
     percent=("change_pct",),

@@ -159,6 +159,8 @@ def _replay_data(scope, f, url, params):
     truth = lp.load_ground_truth(url=url)
     df.attrs.update(ground_truth=truth)
     df["honest"] = df["honest_hit"] if truth else df["honest_estimated"]
+    if df["honest"].isna().all():  # no ground truth and no appeals to estimate from
+        df = df.drop(columns="honest")
     return df
 
 
@@ -183,9 +185,14 @@ def _counts_headline(df):
     if df.empty or len(df) < 2:
         return "No policy to compare"
     cur, cand = df.iloc[0], df.iloc[1]
-    return (
+    fines = (
         f"Candidate 1 fines {fmt.compact(cand['tracks_fined'])} track-months "
-        f"(current: {fmt.compact(cur['tracks_fined'])}) and hits "
+        f"(current: {fmt.compact(cur['tracks_fined'])})"
+    )
+    if "honest" not in df:  # neither ground truth nor appeals to estimate it from
+        return fines
+    return (
+        f"{fines} and hits "
         f"{fmt.compact(cand['honest'])} honest ones (current: {fmt.compact(cur['honest'])})"
     )
 
@@ -305,6 +312,7 @@ VIEWS = (
             "review_hours",
         ),
         sources=("mart_track_month", "mart_appeal", "fact_detection"),
+        optional=("appeals",),  # expected appeals and their estimate then unknown
         native=Native(
             "bar",
             "policy",
@@ -358,6 +366,7 @@ VIEWS = (
         headline=_frontier_headline,
         metrics=("protected_total_eur", "honest_hit", "honest_estimated"),
         sources=("mart_track_month", "mart_appeal"),
+        optional=("appeals",),
         native=Native(
             "line",
             "label",

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from data_access import availability
 from data_access.access import COLUMNS
 from data_access.filters import Filters
 from data_access.loaders import base
@@ -130,6 +131,22 @@ class View:
     plotly: bool = False  # the figure is a Plotly figure (Sankeys), else Altair
     # Sentences a slide shows beside the chart (the "What changed" block's), from the frame.
     bullets: Callable[[pd.DataFrame], list[str]] | None = None
+    # Optional inputs (data_access.availability) among its sources the view can do without
+    # (its frame then lacks their columns); every other one it reads, it needs.
+    optional: tuple[str, ...] = ()
+    # Inputs needed only with some settings (a metric read from cases): settings -> inputs.
+    needs_with: Callable[[Mapping[str, str]], tuple[str, ...]] | None = None
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """The optional inputs without which the view has nothing to show: a page draws one
+        line naming the first one the warehouse does not map instead of the view."""
+        return tuple(i for i in availability.inputs_of(self.sources) if i not in self.optional)
+
+    def needs_for(self, params: Mapping[str, str]) -> tuple[str, ...]:
+        """``needs`` and the inputs these settings need."""
+        extra = self.needs_with(params) if self.needs_with is not None else ()
+        return tuple(dict.fromkeys((*self.needs, *extra)))
 
     @property
     def name(self) -> str:
@@ -150,6 +167,11 @@ class View:
 
     def param(self, key: str) -> Param:
         return next(p for p in self.params if p.key == key)
+
+
+class NotMapped(ValueError):
+    """The view needs an optional input the warehouse does not map (the message names it
+    and its docs)."""
 
 
 def money_columns(df: pd.DataFrame) -> tuple[str, ...]:
@@ -215,8 +237,15 @@ def frame(
     params: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """The data behind the view for this viewer: what the page shows and exports, and what
-    the deck and the CLI draw (money and personal columns dropped without the right)."""
+    the deck and the CLI draw (money and personal columns dropped without the right).
+    ``NotMapped`` when the view needs an input the warehouse does not map."""
+    from data_access.loaders.availability import load_not_mapped
+
     p = resolve_params(view, params)
+    needs = view.needs_for(p)
+    lacking = [i for i in needs if i in load_not_mapped(url=url)] if needs else []
+    if lacking:
+        raise NotMapped(f"view {view.id!r}: {availability.message(lacking[0])}")
     df = view.data(scope, filters, url, p)
     attrs = dict(df.attrs)
     df = base.strip_hidden(df, scope)

@@ -399,3 +399,17 @@ def test_engines_for_big_warehouses_bound_pool_and_time(monkeypatch):
     for kwargs in (sf, tr, pg):
         assert kwargs["pool_size"] == engine_mod.POOL_SIZE
         assert kwargs["max_overflow"] == engine_mod.MAX_OVERFLOW
+
+
+@pytest.mark.parametrize("dialect", sorted(DIALECTS))
+def test_marts_with_an_unmapped_input_compile(dialect: str):
+    """The empty stand-in of an unmapped optional input (no FROM, WHERE false) compiles
+    for every dialect, as do the Spark CREATE TABLE AS forms."""
+    absent = frozenset({"fact_appeal", "fact_case_event"})
+    for table in marts.JOINS_OPTIONAL:
+        sql = str(marts.fill_statement(table, absent).compile(dialect=DIALECTS[dialect]))
+        assert "false" in sql.lower(), (dialect, table.name)
+    from data_access.spark import SparkDialect
+
+    ctas = marts.create_as_statement(s.mart_daily_detection, absent)
+    assert "fact_appeal" in str(ctas.compile(dialect=SparkDialect()))

@@ -128,6 +128,9 @@ def _appeals_table(df: pd.DataFrame, params: dict) -> None:
 def cases(ctx: PageContext, entity: Entity) -> None:
     """The entity's cases active in the period, each linking to its page."""
     st.subheader("Cases")
+    if "cases" in ctx.missing:
+        render.not_mapped("cases")
+        return
     df = render.load(le.load_entity_cases, ctx.scope, entity, ctx.filters)
     if df.empty:
         st.info("No case of this entity was open in the period.", icon=":material/task_alt:")

@@ -12,6 +12,7 @@ import streamlit as st
 import reports
 from data_access.access import Viewer
 from data_access.filters import Filters, Options
+from data_access.loaders.availability import load_not_mapped
 from data_access.loaders.options import load_events
 from data_access.scope import Scope
 from reports.view import Param
@@ -28,6 +29,8 @@ class PageContext(NamedTuple):
     page: str
     events: pd.DataFrame | None = None  # warehouse events + notes (ui.annotations)
     params: Mapping[str, str] = {}  # page-level settings shared by several views
+    # Optional inputs the warehouse does not map (data_access.availability).
+    missing: frozenset[str] = frozenset()
 
     @property
     def scope(self) -> Scope:
@@ -47,8 +50,12 @@ def start_page(slug: str) -> PageContext:
     f = state.current_filters(opts)
     audit.record_view(viewer, slug, f)
     explain_link(slug)
-    events = notes.page_timeline(viewer, f, opts, render.load(load_events))
-    return PageContext(viewer, f, opts, state.context_line(f, opts), slug, events)
+    missing = render.load(load_not_mapped)
+    # Without mapped events the charts simply carry no event marks (notes still show).
+    events = None if "events" in missing else render.load(load_events)
+    timeline = notes.page_timeline(viewer, f, opts, events)
+    context = state.context_line(f, opts)
+    return PageContext(viewer, f, opts, context, slug, timeline, missing=missing)
 
 
 def controls(ctx: PageContext, params: tuple[Param, ...], *, where=st) -> PageContext:

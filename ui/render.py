@@ -12,9 +12,10 @@ import pandas as pd
 import streamlit as st
 
 from analytics import format as fmt
-from analytics.metrics import METRICS, Tile
+from analytics.metrics import INPUTS, METRICS, Tile
 from charts import theme
 from charts.common import selection_names
+from data_access import availability
 from data_access.loaders.base import WarehouseError
 from data_access.scope import Scope
 
@@ -47,9 +48,22 @@ def load(fn: Callable[..., T], *args, **kwargs) -> T:
         return fn(*args, **kwargs)
 
 
-def tiles(items: list[Tile], scope: Scope, columns: int = 4) -> None:
+def tiles(
+    items: list[Tile], scope: Scope, columns: int = 4, *, missing: frozenset[str] = frozenset()
+) -> None:
+    """KPI tiles; a tile whose metric needs an input in ``missing`` (the optional inputs
+    the warehouse does not map) is left out, and one line says which input."""
     if not scope.money:  # no money tiles for viewers without the money right
         items = [t for t in items if t.metric.unit != "eur"]
+    items, gone = without_unmapped(items, missing)
+    _tile_row(items, columns)
+    for name in gone:  # under the row: one line per input, where its tiles would be
+        not_mapped(name)
+
+
+def _tile_row(items: list[Tile], columns: int) -> None:
+    if not items:
+        return
     cols = st.columns(columns)
     for i, tile in enumerate(items):
         m = tile.metric
@@ -71,6 +85,21 @@ def tiles(items: list[Tile], scope: Scope, columns: int = 4) -> None:
                 help=f"{m.definition} Delta: vs the previous period of equal length.",
                 border=True,
             )
+
+
+def not_mapped(name: str, *, about: str | None = None) -> None:
+    """The one line shown instead of a view or tiles that need the optional input ``name``,
+    which the warehouse does not map (``about``: what is replaced, e.g. a view's title)."""
+    text = availability.message(name)
+    st.info(f"**{plain(about)}** · {text}" if about else text, icon=":material/link_off:")
+
+
+def without_unmapped(items: list[Tile], missing) -> tuple[list[Tile], list[str]]:
+    """``items`` less the tiles whose metric needs an input in ``missing``, and those
+    inputs (each once, in order)."""
+    gone = [i for t in items for i in INPUTS.get(t.metric.key, ()) if i in missing]
+    kept = [t for t in items if not any(i in missing for i in INPUTS.get(t.metric.key, ()))]
+    return kept, list(dict.fromkeys(gone))
 
 
 def no_data(df: pd.DataFrame | None, *, about: str | None = None) -> bool:

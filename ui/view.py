@@ -49,6 +49,10 @@ def show(
     own pieces between the headline and the chart / under the chart)."""
     if view.needs_money and not ctx.scope.money:
         return  # a money chart for a viewer without the money right: not even a frame
+    lacking = [i for i in view.needs if i in ctx.missing]
+    if lacking:  # an input the warehouse does not map: one line instead of a view of zeros
+        render.not_mapped(lacking[0], about=view.title)
+        return
     _fragment(view.id, ctx, below, above)
 
 
@@ -69,6 +73,10 @@ def _fragment(view_id: str, ctx: PageContext, below: Below | None, above: Below 
 def _draw(view_id: str, ctx: PageContext, below: Below | None, above: Below | None) -> None:
     view = reports.get(view_id)
     params = own_params(view, ctx)
+    lacking = [i for i in view.needs_for(params) if i in ctx.missing]
+    if lacking:  # these settings need an input the warehouse does not map
+        render.not_mapped(lacking[0], about=view.title)
+        return
     df = render.load(
         _frame, view.id, ctx.scope, ctx.filters, resolve_url(), tuple(sorted(params.items()))
     )

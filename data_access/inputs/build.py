@@ -26,7 +26,6 @@ from sqlalchemy import (
     DateTime,
     Double,
     Engine,
-    Integer,
     MetaData,
     String,
     Table,
@@ -42,34 +41,12 @@ from sqlalchemy import (
 from sqlalchemy import Date as SADate
 from sqlalchemy.exc import SQLAlchemyError
 
+from data_access import schema as s
 from data_access.demo.load import load_frames, loader_for
 from data_access.inputs import business as biz
 from data_access.inputs import contract
 from data_access.inputs.star import Built, build_star
 from data_access.marts import build_marts
-
-side = MetaData()
-meta_inputs = Table(
-    "meta_inputs",
-    side,
-    Column("input", String(32), nullable=False),
-    Column("mapped", Boolean, nullable=False),
-    Column("row_count", BigInteger, nullable=False),
-    Column("built_at", DateTime, nullable=False),
-)
-key_map = Table(
-    "key_map",
-    side,
-    Column("kind", String(16), nullable=False),
-    Column("id", BigInteger, nullable=False),
-    Column("source_key", String(200), nullable=False),
-)
-review_rounds = Table(
-    "review_rounds",
-    side,
-    Column("detection_id", BigInteger, nullable=False),
-    Column("reviews", Integer, nullable=False),
-)
 
 
 def present_inputs(engine: Engine) -> dict[str, list[str]]:
@@ -183,13 +160,13 @@ def build(engine: Engine, business: biz.Business, progress=None) -> tuple[Built,
             "built_at": now,
         }
     )
-    side.drop_all(engine)
-    side.create_all(engine)
+    s.metadata.drop_all(engine, tables=s.INPUT_LAYER)
+    s.metadata.create_all(engine, tables=s.INPUT_LAYER)
     load = loader_for(engine.dialect.name)
     with engine.begin() as conn:
-        load(conn, meta_inputs, mapped)
-        load(conn, key_map, built.key_map)
-        load(conn, review_rounds, built.review_rounds)
+        load(conn, s.meta_inputs, mapped)
+        load(conn, s.key_map, built.key_map)
+        load(conn, s.review_rounds, built.review_rounds)
     marts = build_marts(engine, progress=progress)
     return built, marts
 

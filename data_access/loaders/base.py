@@ -12,11 +12,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import contextmanager
 from functools import wraps
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Executable
+from sqlalchemy import Connection, Executable
 from sqlalchemy.exc import DBAPIError, NoSuchTableError, SQLAlchemyError
 
 from data_access.access import hidden_columns
@@ -31,6 +33,7 @@ if not st.runtime.exists():
     logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
 
 CACHE_TTL_S = 600
+T = TypeVar("T")
 
 
 class WarehouseError(RuntimeError):
@@ -105,27 +108,39 @@ def _interrupt_after(conn, seconds: float) -> threading.Timer | None:
     return timer
 
 
-def run(stmt: Executable, url: str | None = None) -> pd.DataFrame:
-    """Execute a statement on the read-only engine; fully fetch; readable errors."""
-    url = url or resolve_url()
-    t0 = time.perf_counter()
+@contextmanager
+def _readable():
+    """Warehouse failures inside become a ``WarehouseError``; anything else passes."""
     try:
-        with get_engine(url).connect() as conn:
-            timer = _interrupt_after(conn, STATEMENT_TIMEOUT_S)
-            try:
-                result = conn.execute(stmt)
-                df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
-            finally:
-                if timer:
-                    timer.cancel()
+        yield
     except (SQLAlchemyError, DBAPIError, OSError) as exc:
         raise_readable(exc)
     except Exception as exc:  # duckdb raises its own exception types too
         if type(exc).__module__.startswith(("duckdb", "_duckdb", "psycopg")):
             raise_readable(exc)
         raise
+
+
+def run(stmt: Executable, url: str | None = None) -> pd.DataFrame:
+    """Execute a statement on the read-only engine; fully fetch; readable errors."""
+    url = url or resolve_url()
+    t0 = time.perf_counter()
+    with _readable(), get_engine(url).connect() as conn:
+        timer = _interrupt_after(conn, STATEMENT_TIMEOUT_S)
+        try:
+            result = conn.execute(stmt)
+            df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        finally:
+            if timer:
+                timer.cancel()
     log.info("query %.0f ms, %d rows", (time.perf_counter() - t0) * 1000, len(df))
     return df
+
+
+def read(fn: Callable[[Connection], T], url: str | None = None) -> T:
+    """``fn(connection)`` on the read-only engine (catalog look-ups), with readable errors."""
+    with _readable(), get_engine(url or resolve_url()).connect() as conn:
+        return fn(conn)
 
 
 def strip_hidden(result, scope):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from data_access.filters import Filters
+from data_access.loaders.availability import load_not_mapped
 from data_access.loaders.base import cached, run
 from data_access.queries import cases as q
 from data_access.scope import Scope
@@ -36,7 +37,8 @@ def load_case_response_times(scope: Scope, filters: Filters, *, url: str) -> pd.
 def load_case_sla_weekly(scope: Scope, filters: Filters, *, url: str) -> pd.DataFrame:
     """Per week: cases opened, cases due (SLA windows closed by the period end), their SLA
     breaches (either, first response, resolution), exposure."""
-    df = run(q.sla_weekly_query(filters, scope), url)
+    events = "case_events" not in load_not_mapped(url=url)
+    df = run(q.sla_weekly_query(filters, scope, case_events=events), url)
     df["week"] = pd.to_datetime(df["week"])
     return _floats(df, [c for c in df.columns if c != "week"])
 
@@ -68,7 +70,13 @@ def load_case_page(
 ) -> pd.DataFrame:
     """One page (at most ``page_size`` rows) of the case list, sorted server-side."""
     stmt = q.case_page_query(
-        filters, scope, sort=sort, descending=descending, page=page, page_size=page_size
+        filters,
+        scope,
+        sort=sort,
+        descending=descending,
+        page=page,
+        page_size=page_size,
+        case_events="case_events" not in load_not_mapped(url=url),
     )
     df = run(stmt, url)
     df["opened_at"] = pd.to_datetime(df["opened_at"])

@@ -7,6 +7,7 @@ import pandas as pd
 
 from data_access.dimensions import KEYS
 from data_access.filters import Filters
+from data_access.loaders.availability import load_not_mapped
 from data_access.loaders.base import cached, run
 from data_access.queries import changes as q
 from data_access.scope import Scope
@@ -33,6 +34,9 @@ def load_changes(
     if comparison not in COMPARISONS:
         raise ValueError(f"unknown comparison {comparison!r}")
     frames = []
+    missing = load_not_mapped(url=url)
+    if "cases" in missing:  # the case measures are left out (not 0): none are known
+        sources = tuple(src for src in sources if src != "cases")
     for source in sources:
         if source == "fraud":
             stmt = q.fraud_change_query(filters, scope, comparison=comparison, dims=dims)
@@ -42,7 +46,13 @@ def load_changes(
             case_dims = tuple(d for d in dims if d in q.CASE_DIMENSIONS)
             if not case_dims:
                 continue
-            stmt = q.case_change_query(filters, scope, comparison=comparison, dims=case_dims)
+            stmt = q.case_change_query(
+                filters,
+                scope,
+                comparison=comparison,
+                dims=case_dims,
+                case_events="case_events" not in missing,
+            )
         else:
             raise ValueError(f"unknown source {source!r}")
         frames.append(_typed(run(stmt, url)))

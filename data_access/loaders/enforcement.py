@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from data_access.filters import Filters
+from data_access.loaders.availability import load_not_mapped
 from data_access.loaders.base import cached, run
 from data_access.queries import enforcement as q
 from data_access.scope import Scope
@@ -32,8 +33,10 @@ def load_enforcement_kpis(scope: Scope, filters: Filters, *, url: str) -> pd.Dat
     """One row per period (current, previous): actions, streams removed, money withheld,
     fees levied / recovered, reversed after appeal, and the appeal measures."""
     money = run(q.enforcement_kpi_query(filters, scope), url).set_index("period")
-    appeals = run(q.appeals_query(filters, scope), url).set_index("period")
     money = _floats(money, money.columns).reindex(_PERIODS).fillna(0.0)
+    if "appeals" in load_not_mapped(url=url):
+        return money  # no appeal columns: the page says appeals are not mapped
+    appeals = run(q.appeals_query(filters, scope), url).set_index("period")
     appeals = _floats(appeals, appeals.columns).reindex(_PERIODS)
     counts = [c for c in _APPEAL_COLS if not c.startswith("decide_")]
     appeals[counts] = appeals[counts].fillna(0.0)
@@ -58,10 +61,11 @@ def load_weekly_enforcement(scope: Scope, filters: Filters, *, url: str) -> pd.D
 def load_repeat_offenders(scope: Scope, filters: Filters, by: str, *, url: str) -> pd.DataFrame:
     """Top labels or distributors by confirmed detections, with enforcement actions, weeks
     with actions, money enforced, and their appeals (appealable actions, appeals, decided,
-    overturned, hours to decide)."""
+    overturned, hours to decide); without mapped appeals, no appeal columns."""
     df = run(q.repeat_offenders_query(filters, scope, by=by), url)
-    appeals = run(q.appeals_query(filters, scope, by=by), url)
-    df = df.merge(appeals, on=by, how="left")
+    appealed = "appeals" not in load_not_mapped(url=url)
+    if appealed:
+        df = df.merge(run(q.appeals_query(filters, scope, by=by), url), on=by, how="left")
     cols = (
         "confirmed_detections",
         "confirmed_streams",
@@ -69,6 +73,6 @@ def load_repeat_offenders(scope: Scope, filters: Filters, by: str, *, url: str) 
         "actions",
         "amount_eur",
         "action_weeks",
-        *_APPEAL_COLS,
+        *(_APPEAL_COLS if appealed else ()),
     )
     return _floats(df, cols)

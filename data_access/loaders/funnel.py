@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from data_access.filters import Filters
+from data_access.loaders.availability import load_not_mapped
 from data_access.loaders.base import cached, run
 from data_access.queries import funnel as q
 from data_access.scope import Scope
@@ -17,6 +18,7 @@ STAGE_LABELS = {
     "appealed": "Appealed",
     "upheld": "Upheld on appeal",
 }
+APPEAL_STAGES = ("appealed", "upheld")  # known only when the warehouse maps appeals
 
 
 def _floats(df: pd.DataFrame, cols) -> pd.DataFrame:
@@ -28,7 +30,8 @@ def _floats(df: pd.DataFrame, cols) -> pd.DataFrame:
 @cached
 def load_funnel_stages(scope: Scope, filters: Filters, *, url: str) -> pd.DataFrame:
     """One row per stage, in funnel order: stage, label, count, streams, eur; and the
-    detections' false positives as ``attrs['false_positive']``."""
+    detections' false positives as ``attrs['false_positive']``. Without mapped appeals the
+    funnel ends at enforcement (the appeal stages would read 0, not "none known")."""
     raw = run(q.funnel_totals_query(filters, scope), url)
     row = raw.iloc[0] if len(raw) else pd.Series(dtype=float)
 
@@ -46,6 +49,8 @@ def load_funnel_stages(scope: Scope, filters: Filters, *, url: str) -> pd.DataFr
         }
     )
     out["false_positive"] = get("false_positive")
+    if "appeals" in load_not_mapped(url=url):
+        out = out[~out["stage"].isin(APPEAL_STAGES)].reset_index(drop=True)
     return out
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from data_access.filters import Filters
+from data_access.loaders.availability import load_not_mapped
 from data_access.loaders.base import cached, run
 from data_access.queries import overview as q
 from data_access.scope import Scope
@@ -21,7 +22,11 @@ def load_overview_kpis(scope: Scope, filters: Filters, *, url: str) -> pd.DataFr
     """One row per period (current, previous) with every tile's inputs."""
     fraud = _by_period(run(q.fraud_kpi_query(filters, scope), url))
     enf = _by_period(run(q.enforcement_kpi_query(filters, scope), url))
-    cases = _by_period(run(q.case_kpi_query(filters, scope), url))
+    missing = load_not_mapped(url=url)
+    if "cases" in missing:
+        return fraud.join(enf)  # no case columns: the page says cases are not mapped
+    events = "case_events" not in missing
+    cases = _by_period(run(q.case_kpi_query(filters, scope, case_events=events), url))
     open_ = run(q.open_cases_query(filters, scope), url).astype(float).fillna(0.0)
     out = fraud.join(enf).join(cases)
     out["open_cases"] = [open_.loc[0, "open_current"], open_.loc[0, "open_previous"]]

@@ -12,6 +12,7 @@ from dataclasses import replace
 import pandas as pd
 
 from data_access.filters import Filters
+from data_access.loaders.availability import load_not_mapped
 from data_access.loaders.base import cached, run
 from data_access.queries import policy as q
 from data_access.scope import Scope
@@ -51,8 +52,12 @@ def _with_appeals(df: pd.DataFrame, current_enforced: float, rates: pd.Series) -
 def _replay(scope: Scope, filters: Filters, policies: tuple[q.Policy, ...], url: str):
     row = run(q.policy_replay_query(filters, scope, (q.CURRENT, *policies)), url).iloc[0]
     df = _long(row, len(policies) + 1)
-    rates = run(q.appeal_rates_query(filters, scope), url).iloc[0]
-    df = _with_appeals(df, float(df.loc[0, "tracks_enforced"]), rates)
+    if "appeals" in load_not_mapped(url=url):
+        # Nothing observed to estimate from: no expected appeals, honest tracks unknown.
+        df["honest_estimated"] = float("nan")
+    else:
+        rates = run(q.appeal_rates_query(filters, scope), url).iloc[0]
+        df = _with_appeals(df, float(df.loc[0, "tracks_enforced"]), rates)
     return df.iloc[1:].reset_index(drop=True)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     cast,
     func,
     literal,
+    null,
     or_,
     select,
 )
@@ -68,15 +69,18 @@ def opened_in_period(f: Filters) -> ColumnElement:
     return and_(c.opened_at >= midnight(f.start), c.opened_at < as_of(f))
 
 
-def data_as_of() -> ColumnElement:
-    """The warehouse's last case event: what is known about waiting cases ends there."""
+def data_as_of(case_events: bool = True) -> ColumnElement:
+    """The warehouse's last case event: what is known about waiting cases ends there.
+    Without case events (not mapped: ``case_events=False``) it is unknown (NULL)."""
+    if not case_events:
+        return cast(null(), DateTime())
     return select(func.max(s.fact_case_event.c.event_at)).scalar_subquery()
 
 
-def sla_cutoff(end: date) -> ColumnElement:
+def sla_cutoff(end: date, case_events: bool = True) -> ColumnElement:
     """The instant a period's SLA outcomes are judged at: the end of its last day, or the
     warehouse's last case event when that comes first (nothing is known after it)."""
-    end_ts, last = midnight(end + timedelta(days=1)), data_as_of()
+    end_ts, last = midnight(end + timedelta(days=1)), data_as_of(case_events)
     return case((last < end_ts, last), else_=end_ts)
 
 
@@ -89,11 +93,13 @@ def _breaches(cutoff: ColumnElement, p) -> tuple[ColumnElement, ColumnElement]:
     return fr > p.first_response_sla_hours, res > p.resolution_sla_hours
 
 
-def sla_breached(p=None, cutoff: ColumnElement | None = None) -> ColumnElement:
+def sla_breached(
+    p=None, cutoff: ColumnElement | None = None, *, case_events: bool = True
+) -> ColumnElement:
     """Either SLA missed; cases still waiting count once their SLA has passed as of
     ``cutoff`` (default: the warehouse's last case event, as mart_case_daily does)."""
     p = p if p is not None else s.dim_priority.c
-    return or_(*_breaches(data_as_of() if cutoff is None else cutoff, p))
+    return or_(*_breaches(data_as_of(case_events) if cutoff is None else cutoff, p))
 
 
 def sla_due(cutoff: ColumnElement, p=None) -> ColumnElement:
@@ -160,14 +166,15 @@ def backlog_query(f: Filters, scope: Scope) -> Select:
 
 def response_times_query(f: Filters, scope: Scope) -> Select:
     """Per priority, over cases opened in the period: median and p90 hours to first response
-    and to resolution (cases with that timestamp), the SLA hours and how many met them."""
+    and to resolution (cases with that timestamp), the SLA hours and how many met them.
+    A priority without a dim_priority row has no SLA hours (NULL) and none met."""
     c, p = s.fact_case, s.dim_priority
     fr = hours_between(c.c.opened_at, c.c.first_response_at)
     res = hours_between(c.c.opened_at, c.c.resolved_at)
-    keys = (p.c.priority, p.c.first_response_sla_hours, p.c.resolution_sla_hours)
+    keys = (c.c.priority, p.c.first_response_sla_hours, p.c.resolution_sla_hours)
     return (
         select(
-            p.c.priority,
+            c.c.priority,
             p.c.first_response_sla_hours.label("first_response_sla_h"),
             p.c.resolution_sla_hours.label("resolution_sla_h"),
             func.count().label("cases"),
@@ -180,14 +187,14 @@ def response_times_query(f: Filters, scope: Scope) -> Select:
             sum_if(fr <= p.c.first_response_sla_hours, 1).label("first_response_within_sla"),
             sum_if(res <= p.c.resolution_sla_hours, 1).label("resolution_within_sla"),
         )
-        .select_from(c.join(p, p.c.priority == c.c.priority))
+        .select_from(c.outerjoin(p, p.c.priority == c.c.priority))
         .where(opened_in_period(f), case_predicate(f, scope))
         .group_by(*keys)
-        .order_by(p.c.priority)
+        .order_by(c.c.priority)
     )
 
 
-def sla_weekly_query(f: Filters, scope: Scope) -> Select:
+def sla_weekly_query(f: Filters, scope: Scope, *, case_events: bool = True) -> Select:
     """Cases opened per week; how many were due (SLA windows closed by the period end) and,
     of those, how many missed an SLA (either, first response, resolution).
 
@@ -196,14 +203,14 @@ def sla_weekly_query(f: Filters, scope: Scope) -> Select:
     newest cases are not due yet is partial (``cases_due < cases_opened``)."""
     c, p = s.fact_case, s.dim_priority
     week = trunc_date("week", c.c.opened_at)
-    m = sla_measures(sla_cutoff(f.end), p.c)
+    m = sla_measures(sla_cutoff(f.end, case_events), p.c)
     return (
         select(
             week.label("week"),
             *(v.label(k) for k, v in m.items()),
             total(c.c.exposure_eur).label("exposure_eur"),
         )
-        .select_from(c.join(p, p.c.priority == c.c.priority))
+        .select_from(c.outerjoin(p, p.c.priority == c.c.priority))
         .where(opened_in_period(f), case_predicate(f, scope))
         .group_by(week)
         .order_by(week)
@@ -256,10 +263,12 @@ def case_page_query(
     descending: bool = True,
     page: int = 1,
     page_size: int = 25,
+    case_events: bool = True,
 ) -> Select:
     """One page of the cases opened in the period, sorted by an allow-listed column.
 
     LIMIT and OFFSET are bound parameters; ``sort`` must be one of SORT_KEYS.
+    ``case_events=False``: the warehouse maps none (a waiting case's breach is unknown).
     """
     if sort not in SORT_KEYS:
         raise ValueError(f"cannot sort cases by {sort!r}")
@@ -301,10 +310,10 @@ def case_page_query(
             hours_between(c.c.opened_at, c.c.first_response_at).label("first_response_h"),
             hours_between(c.c.opened_at, c.c.resolved_at).label("resolution_h"),
             age.label("age_h"),
-            sla_breached(p.c).label("sla_breached"),
+            sla_breached(p.c, case_events=case_events).label("sla_breached"),
         )
         .select_from(
-            c.join(p, p.c.priority == c.c.priority)
+            c.outerjoin(p, p.c.priority == c.c.priority)
             .join(team, team.c.team_id == c.c.owner_team_id)
             .join(typ, typ.c.typology_id == c.c.typology_id)
             .join(mkt, mkt.c.market_id == c.c.market_id)

@@ -190,7 +190,12 @@ def enforcement_change_query(
 
 
 def case_change_query(
-    f: Filters, scope: Scope, *, comparison: str = "week", dims: tuple[str, ...] = CASE_DIMENSIONS
+    f: Filters,
+    scope: Scope,
+    *,
+    comparison: str = "week",
+    dims: tuple[str, ...] = CASE_DIMENSIONS,
+    case_events: bool = True,
 ) -> Select:
     """Cases opened, cases due and their SLA breaches per member and side; each window is
     judged at its own end (as Overview's tiles), so the two compare alike. No detector."""
@@ -199,7 +204,10 @@ def case_change_query(
     c, p = s.fact_case, s.dim_priority
     current = c.c.opened_at >= cq.midnight(w.current.start)
     side = case((current, literal("current")), else_=literal("baseline"))
-    cutoff = case((current, cq.sla_cutoff(w.current.end)), else_=cq.sla_cutoff(w.baseline.end))
+    cutoff = case(
+        (current, cq.sla_cutoff(w.current.end, case_events)),
+        else_=cq.sla_cutoff(w.baseline.end, case_events),
+    )
     m = cq.sla_measures(cutoff, p.c)
     measures = {k: m[k] for k in ("cases_opened", "cases_due", "sla_breaches")}
 
@@ -212,6 +220,6 @@ def case_change_query(
     cond = and_(or_(opened(w.current), opened(w.baseline)), cq.case_predicate(f, scope))
 
     def priority(src):
-        return src.join(p, p.c.priority == c.c.priority)
+        return src.outerjoin(p, p.c.priority == c.c.priority)
 
     return _union([_grouped(c, dim, side, cond, measures, join=priority) for dim in dims])

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     and_,
     cast,
+    exists,
     func,
     literal,
     or_,
@@ -426,10 +427,12 @@ def _contains(col, text: str) -> ColumnElement:
     return func.lower(col).like(f"%{_like_prefix(text.lower())}%", escape=ESCAPE)
 
 
-def search_query(text: str, scope: Scope, *, limit: int = 8) -> Select:
+def search_query(text: str, scope: Scope, *, limit: int = 8, source_keys: bool = False) -> Select:
     """Tracks (by ISRC prefix or title), artists, labels, distributors and cases (by id)
     matching ``text``: kind, key, name, detail; at most ``limit`` per kind, exact and
-    prefix matches first. Team-scoped viewers find their cases only."""
+    prefix matches first. Team-scoped viewers find their cases only. ``source_keys``: the
+    warehouse has the input layer's ``key_map``, so a team's own key (a uuid, a URI) finds
+    its track, label, distributor or case too."""
     if not 1 <= int(limit) <= MAX_RESULTS:
         raise ValueError(f"limit must be within 1..{MAX_RESULTS}")
     text = text.strip()
@@ -515,12 +518,60 @@ def search_query(text: str, scope: Scope, *, limit: int = 8) -> Select:
             .where(c.c.case_id == case_id, scope_predicate(c, scope))
         )
         parts.append(ranked(cases, literal(1)))
+    if source_keys and text:
+        parts.extend(_source_key_hits(text, scope, in_scope))
     every = union_all(*parts).subquery("hits")
     return (
         select(every.c.kind, every.c.key, every.c.name, every.c.detail)
         .where(every.c.rank <= n)
         .order_by(every.c.kind, every.c.rank)
     )
+
+
+def _source_key_hits(text: str, scope: Scope, in_scope) -> list[Select]:
+    """Exact matches of a team's own key in key_map, one hit per kind, in the viewer's
+    scope (the same predicates as the searches above)."""
+    t, lab, d, c, km = s.dim_track, _labels(), s.dim_distributor, s.fact_case, s.key_map
+
+    def key_is(kind: str, id_col) -> ColumnElement:
+        return exists().where(km.c.kind == kind, km.c.source_key == text, km.c.id == id_col)
+
+    note = literal("your key ") + literal(text)
+    return [
+        select(
+            literal("track").label("kind"),
+            t.c.isrc.label("key"),
+            t.c.title.label("name"),
+            note.label("detail"),
+            literal(0).label("rank"),
+        )
+        .select_from(t.join(lab, lab.c.label_id == t.c.label_id))
+        .where(key_is("track", t.c.track_id), in_scope),
+        select(
+            literal("label").label("kind"),
+            _text(lab.c.label_id).label("key"),
+            lab.c.name.label("name"),
+            note.label("detail"),
+            literal(0).label("rank"),
+        ).where(key_is("label", lab.c.label_id), in_scope),
+        select(
+            literal("distributor").label("kind"),
+            _text(d.c.distributor_id).label("key"),
+            d.c.name.label("name"),
+            note.label("detail"),
+            literal(0).label("rank"),
+        ).where(
+            key_is("distributor", d.c.distributor_id),
+            d.c.distributor_id.in_(select(lab.c.distributor_id).where(in_scope)),
+        ),
+        select(
+            literal("case").label("kind"),
+            _text(c.c.case_id).label("key"),
+            (literal("Case ") + _text(c.c.case_id)).label("name"),
+            note.label("detail"),
+            literal(0).label("rank"),
+        ).where(key_is("case", c.c.case_id), scope_predicate(c, scope)),
+    ]
 
 
 def _text(col) -> ColumnElement:

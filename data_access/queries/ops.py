@@ -244,7 +244,7 @@ def case_team_weekly_query(f: Filters, scope: Scope) -> Select:
             p.c.first_response_sla_hours.label("fr_sla"),
             p.c.resolution_sla_hours.label("res_sla"),
         )
-        .select_from(c.join(p, p.c.priority == c.c.priority))
+        .select_from(c.outerjoin(p, p.c.priority == c.c.priority))
         .where(
             slice_predicate(c, f.narrowed(detectors=())),
             scope_predicate(c, scope),

@@ -59,7 +59,7 @@ def enforcement_kpi_query(f: Filters, scope: Scope) -> Select:
     )
 
 
-def case_kpi_query(f: Filters, scope: Scope) -> Select:
+def case_kpi_query(f: Filters, scope: Scope, *, case_events: bool = True) -> Select:
     """Cases opened per period, the cases due (SLA windows closed by that period's end) and
     their SLA breaches: each period is judged at its own end, so the two compare alike.
 
@@ -68,11 +68,14 @@ def case_kpi_query(f: Filters, scope: Scope) -> Select:
     c, p, prev = s.fact_case, s.dim_priority, f.previous()
     current = c.c.opened_at >= cq.as_of(prev)
     label = case((current, literal("current")), else_=literal("previous"))
-    cutoff = case((current, cq.sla_cutoff(f.end)), else_=cq.sla_cutoff(prev.end))
+    cutoff = case(
+        (current, cq.sla_cutoff(f.end, case_events)),
+        else_=cq.sla_cutoff(prev.end, case_events),
+    )
     m = cq.sla_measures(cutoff, p.c)
     return (
         select(label.label("period"), *(m[k].label(k) for k in _CASE_KPIS))
-        .select_from(c.join(p, p.c.priority == c.c.priority))
+        .select_from(c.outerjoin(p, p.c.priority == c.c.priority))
         .where(
             c.c.opened_at >= cq.midnight(prev.start),
             c.c.opened_at < cq.as_of(f),

@@ -141,3 +141,21 @@ def test_team_scope_sees_its_cases_only(monkeypatch, duck_url):
     assert set(rows["owner_team"]) == {"Content"}
     assert "exposure_eur" not in rows.columns
     assert "Money in open cases" not in [m.label for m in at.metric]
+
+
+def test_cases_without_a_priority_row_are_shown(monkeypatch, demo_frames, tmp_path):
+    # An empty dim_priority: the cases are still there, their SLA unknown (not breached).
+    from tests.support.corrupt_warehouse import build_unenforced_duckdb, without_priorities
+
+    url = build_unenforced_duckdb(tmp_path / "w.duckdb", without_priorities(demo_frames))
+    at = run_app(monkeypatch, url, page=PAGE, params={"period": WHOLE})
+    assert_clean(at)
+    n = len(_opened(demo_frames, *WHOLE))
+    assert n > 0
+    assert _metric(at, "Cases opened") == f"{n:,}"
+    assert "No case was opened in this period" not in screen_text(at)
+    times = next(d.value for d in at.dataframe if "first_response_median_h" in d.value.columns)
+    assert times["cases"].sum() == n
+    assert times["first_response_compliance"].isna().all()  # unknown, not 0%
+    assert any(w.value.startswith("No SLA is known for priority P1, P2") for w in at.warning)
+    assert not _case_table(at)["sla_breached"].any()

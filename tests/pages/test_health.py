@@ -4,11 +4,20 @@ corrupted copy, and restricted viewers get a clear message and no query."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
+from data_access.marts import build_marts
 from data_access.queries.health import KINDS
 from data_access.scope import Scope
 from tests.support.apptest import assert_clean, run_app, screen_text, view_as
-from tests.support.corrupt_warehouse import EXPECTED_FAILURES, build_unenforced_duckdb, corrupt
+from tests.support.corrupt_warehouse import (
+    CALENDAR_TO_2027,
+    EXPECTED_FAILURES,
+    build_unenforced_duckdb,
+    corrupt,
+    without_priorities,
+)
+from tests.support.warehouse import copy_without
 
 PAGE = "app_pages/health.py"
 
@@ -92,3 +101,89 @@ def test_hostile_global_params_do_not_matter(monkeypatch, duck_url, params):
     assert_clean(at)
     assert "OR 1=1" not in screen_text(at)
     assert _metric(at, "Checks failing").startswith("0 of ")
+
+
+# -- a warehouse that is not the demo's -----------------------------------------------------
+
+
+def _rebuilt(url: str) -> str:
+    engine = sa.create_engine(url)
+    try:
+        build_marts(engine)
+    finally:
+        engine.dispose()
+    return url
+
+
+def _status(at) -> dict[str, str]:
+    stats = next(d.value for d in at.dataframe if "table" in d.value.columns)
+    return dict(zip(stats["table"], stats["status"], strict=True))
+
+
+def test_unmapped_inputs_are_listed_and_the_rest_is_checked(monkeypatch, duck_url, tmp_path):
+    url = _rebuilt(copy_without(duck_url, tmp_path / "w.duckdb", drop=("fact_appeal", "dim_event")))
+    at = run_app(monkeypatch, url, page=PAGE, params={"health_window": "Full history"})
+    assert_clean(at)
+    infos = [i.value for i in at.info]
+    assert "Appeals are not mapped in this warehouse: see docs/INPUTS.md#appeals" in infos
+    assert "Events are not mapped in this warehouse: see docs/INPUTS.md#events" in infos
+    status = _status(at)
+    assert {t: status[t] for t in ("fact_appeal", "mart_appeal", "dim_event")} == dict.fromkeys(
+        ("fact_appeal", "mart_appeal", "dim_event"), "not mapped"
+    )
+    assert status["fact_streams_daily"] == "fresh"
+    checks = next(d.value for d in at.dataframe if "check" in d.value.columns)
+    assert len(checks) > 40 and set(checks["status"]) == {"pass"}
+    assert not checks["check"].str.contains("fact_appeal|mart_appeal|dim_event").any()
+    assert checks["check"].str.contains("fact_case").any()  # the rest is still checked
+    assert not at.error
+
+
+def test_a_missing_mart_is_named_with_its_fix(monkeypatch, duck_url, tmp_path):
+    url = copy_without(duck_url, tmp_path / "w.duckdb", drop=("mart_track_13w",))
+    at = run_app(monkeypatch, url, page=PAGE)
+    assert_clean(at)
+    assert [e.value for e in at.error] == [
+        "mart_track_13w is missing from the warehouse: the checks that read it are left out; "
+        "rebuild the marts (python -m data_access.marts)."
+    ]
+    assert _status(at)["mart_track_13w"] == "missing"
+
+
+def test_the_window_follows_the_newest_data_not_the_calendar(monkeypatch, duck_url, tmp_path):
+    url = copy_without(duck_url, tmp_path / "w.duckdb", statements=(CALENDAR_TO_2027,))
+    at = run_app(monkeypatch, url, page=PAGE)
+    assert_clean(at)
+    assert _metric(at, "Newest data") == "29 Nov 2026"
+    behind = _metric(at, "Behind today")
+    assert not behind.startswith(("-", "−")), behind
+    assert any("rows dated from 23 Nov 2026" in c.value for c in at.caption)
+    warnings = [w.value for w in at.warning]
+    assert (
+        "dim_date runs 397 days past the newest data (29 Nov 2026): end it at the newest data "
+        "day." in warnings
+    )
+    assert _status(at)["dim_date"] in ("future dates", "past the newest data")
+    assert _metric(at, "Checks failing").startswith("0 of ")
+
+
+def test_monthly_marts_do_not_trail_the_newest_data(monkeypatch, duck_url):
+    at = run_app(monkeypatch, duck_url, page=PAGE)
+    assert_clean(at)
+    assert not any("mart_track_month" in w.value for w in at.warning)
+    status = _status(at)
+    assert {status[t] for t in ("mart_track_month", "mart_track_month_quiet")} == {"fresh"}
+
+
+def test_cases_without_a_priority_row_are_a_finding(monkeypatch, demo_frames, tmp_path):
+    url = build_unenforced_duckdb(tmp_path / "w.duckdb", without_priorities(demo_frames))
+    at = run_app(monkeypatch, url, page=PAGE, params={"health_window": "Full history"})
+    assert_clean(at)
+    n = len(demo_frames["fact_case"])
+    errors = [e.value for e in at.error]
+    assert any(
+        e.startswith(
+            f"Cases without a priority row: fact_case.priority → dim_priority: {n} offending rows."
+        )
+        for e in errors
+    ), errors

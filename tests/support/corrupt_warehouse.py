@@ -61,3 +61,20 @@ def build_unenforced_duckdb(path: Path, frames: dict[str, pd.DataFrame]) -> str:
     finally:
         engine.dispose()
     return url
+
+
+def without_priorities(frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """A copy of the demo frames whose dim_priority is empty: every case's priority has no
+    row (SLA hours unknown). Load it with ``build_unenforced_duckdb``."""
+    out = dict(frames)
+    out["dim_priority"] = frames["dim_priority"].iloc[0:0]
+    return out
+
+
+# dim_date filled to the end of 2027, far past the data (a calendar loaded years ahead).
+CALENDAR_TO_2027 = (
+    "INSERT INTO dim_date SELECT d::DATE, year(d), quarter(d), month(d), isoyear(d), "
+    "weekofyear(d), date_trunc('week', d)::DATE, date_trunc('month', d)::DATE, isodow(d), "
+    "isodow(d) >= 6 FROM generate_series(TIMESTAMP '2026-11-30', TIMESTAMP '2027-12-31', "
+    "INTERVAL 1 DAY) AS t(d)"
+)

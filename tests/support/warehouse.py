@@ -100,3 +100,40 @@ def check_can_select(url: str) -> None:
             conn.execute(sa.select(sa.func.count()).select_from(s.mart_daily_fraud)).one()
     finally:
         engine.dispose()
+
+
+def copy_without(
+    src_url: str,
+    path: Path,
+    *,
+    drop: tuple[str, ...] = (),
+    meta: dict[str, bool] | None = None,
+    statements: tuple[str, ...] = (),
+) -> str:
+    """A copy at ``path`` of the DuckDB warehouse at ``src_url`` without the tables ``drop``
+    (dropped in that order: a referencing table before the one it references), with a
+    ``meta_inputs`` table when ``meta`` ({input: mapped}) is given, after running
+    ``statements``; returns its URL. Copying the file is much faster than building one."""
+    import shutil
+
+    shutil.copyfile(sa.engine.make_url(src_url).database, path)
+    url = f"duckdb:///{path}"
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            for stmt in statements:
+                conn.exec_driver_sql(stmt)
+            for name in drop:
+                conn.exec_driver_sql(f'DROP TABLE "{name}"')  # a name chosen by the test
+            if meta is not None:
+                conn.exec_driver_sql(
+                    "CREATE TABLE meta_inputs (input VARCHAR, mapped BOOLEAN, "
+                    "row_count BIGINT, built_at TIMESTAMP)"
+                )
+                for name, mapped in meta.items():
+                    conn.exec_driver_sql(
+                        "INSERT INTO meta_inputs VALUES (?, ?, 0, now())", (name, mapped)
+                    )
+    finally:
+        engine.dispose()
+    return url
