@@ -1,0 +1,1 @@
+"""Worked examples: warehouses shaped like other platforms' and how they map to the project."""
