@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pandas as pd
 import streamlit as st
 
 from analytics import format as fmt
@@ -129,8 +130,17 @@ if not lagging.empty:
         + ". Sparse event tables can trail legitimately; daily tables should not.",
         icon=":material/schedule:",
     )
+# Tables without a date column have no "newest" or lag: a dash, never a grey "None".
+shown = stats[["table", "kind", "rows", "latest", "lag_today_days", "lag_newest_days", "status"]]
+shown = shown.assign(
+    latest=[f"{v:%d %b %Y %H:%M}" if pd.notna(v) else "—" for v in shown["latest"]],
+    **{
+        c: [f"{round(v):,}" if pd.notna(v) else "—" for v in shown[c]]
+        for c in ("lag_today_days", "lag_newest_days")
+    },
+)
 st.dataframe(
-    stats[["table", "kind", "rows", "latest", "lag_today_days", "lag_newest_days", "status"]],
+    shown,
     hide_index=True,
     width="stretch",
     column_config={
@@ -139,12 +149,12 @@ st.dataframe(
         "rows": st.column_config.NumberColumn(
             "Rows", format="localized", help=METRICS["table_rows"].definition
         ),
-        "latest": st.column_config.DatetimeColumn("Newest", format="YYYY-MM-DD HH:mm"),
-        "lag_today_days": st.column_config.NumberColumn(
-            "Days behind today", format="%d", help=METRICS["lag_days"].definition
+        "latest": st.column_config.TextColumn("Newest"),
+        "lag_today_days": st.column_config.TextColumn(
+            "Days behind today", help=METRICS["lag_days"].definition
         ),
-        "lag_newest_days": st.column_config.NumberColumn(
-            "Days behind newest data", format="%d", help=METRICS["lag_days"].definition
+        "lag_newest_days": st.column_config.TextColumn(
+            "Days behind newest data", help=METRICS["lag_days"].definition
         ),
         "status": "Status",
     },

@@ -217,3 +217,11 @@ def test_input_checks_show_each_finding_with_its_fix(monkeypatch, inputs_url):
 def test_a_warehouse_without_inputs_says_there_is_no_mapping_to_check(monkeypatch, duck_url):
     at = run_app(monkeypatch, duck_url, page="app_pages/health.py")
     assert "not built through the input layer" in " ".join(c.value for c in at.caption)
+
+
+def test_the_freshness_table_shows_dashes_not_none(monkeypatch, duck_url):
+    at = run_app(monkeypatch, duck_url, page="app_pages/health.py")
+    table = at.dataframe[0].value
+    for column in ("latest", "lag_today_days", "lag_newest_days"):
+        assert table[column].notna().all() and "None" not in set(table[column].astype(str))
+    assert "—" in set(table.loc[table["table"] == "dim_market", "latest"])
