@@ -397,3 +397,20 @@ def test_marts_build_twice_in_one_process_on_postgresql(postgres_server, demo_fr
         assert build_marts(engine) == first  # the date indexes do not stick to the MetaData
     finally:
         engine.dispose()
+
+
+def test_a_semicolon_in_a_comment_or_string_is_not_a_second_statement(tmp_path):
+    folder = tmp_path / "m"
+    folder.mkdir()
+    (folder / "events.sql").write_text(
+        "-- marks; one per line\nSELECT DATE '2026-01-01' AS event_date, 'policy' AS kind,\n"
+        "  'Fee; raised' AS title /* a; b */\n"
+    )
+    engine = create_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
+    try:
+        assert "Fee; raised" in mapping.read_folder(folder, engine)["events"]
+        (folder / "events.sql").write_text("SELECT 1 AS a; DROP TABLE x")
+        with pytest.raises(mapping.MappingError, match="one SELECT only"):
+            mapping.read_folder(folder, engine)
+    finally:
+        engine.dispose()

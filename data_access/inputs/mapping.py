@@ -17,6 +17,7 @@ missing stops ``apply`` with one line naming it, and nothing is changed.
 
 from __future__ import annotations
 
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -25,6 +26,9 @@ from sqlalchemy import Engine, column, create_engine, inspect, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
 from data_access.inputs import contract
+
+# SQL comments (-- to the end of the line, /* ... */) and quoted strings, for the ';' test.
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?\*/|'(?:[^']|'')*'", re.S)
 
 
 class MappingError(ValueError):
@@ -55,7 +59,7 @@ def read_folder(folder: Path, engine: Engine) -> dict[str, str]:
         if path.stem not in known:
             raise MappingError(f"{path.name}: no input of that name ({', '.join(sorted(known))})")
         sql = path.read_text(encoding="utf-8").strip().rstrip(";").strip()
-        if ";" in sql:
+        if ";" in _COMMENTS.sub("", sql):  # a ';' in a comment separates nothing
             raise MappingError(f"{path.name}: one SELECT only (found a ';' inside)")
         out[path.stem] = sql
     cols = folder / "columns.toml"
