@@ -45,6 +45,7 @@ def build(
         return _build_sharded(url, scale=scale, seed=seed, workers=workers, bar=bar, t0=t0)
     frames = generate(scale=scale, seed=seed, progress=step)
     t_gen = time.perf_counter() - t0
+    rows = {name: len(df) for name, df in frames.items()}
     engine = create_engine(url)
     try:
         if engine.dialect.name == "hive":
@@ -56,13 +57,14 @@ def build(
         else:
             # The demo is one producer of the input layer like any team's warehouse: its
             # inputs are written as in_<input> tables and the project builds the star from them.
-            write_inputs(engine, input_frames(frames))
+            inputs = input_frames(frames)
+            del frames  # the generated star: the input layer builds its own (memory)
+            write_inputs(engine, inputs)
             t_load = time.perf_counter() - t0 - t_gen
-            _, marts = build_from_inputs(engine, business.current(), progress=step)
+            _, marts = build_from_inputs(engine, business.current(), progress=step, written=inputs)
     finally:
         engine.dispose()
         bar.close()
-    rows = {name: len(df) for name, df in frames.items()}
     return {
         "seconds": time.perf_counter() - t0,
         "generate_s": t_gen,
