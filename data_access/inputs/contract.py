@@ -264,6 +264,27 @@ PLAYS = Input(
     references={"track_key": "catalogue.track_key"},
 )
 
+# A label's attributes, in the catalogue (per track) and in the labels input alike.
+_LABEL_ATTRIBUTES = (
+    Col("label_type", TEXT, "Kind of label.", False, allowed="vocab:label_type", default="other"),
+    Col(
+        "label_risk_tier",
+        TEXT,
+        "Your risk rating of the label.",
+        False,
+        allowed="vocab:risk_tier",
+        default="low",
+    ),
+    Col(
+        "distributor_tier",
+        TEXT,
+        "Kind of distributor.",
+        False,
+        allowed="vocab:distributor_tier",
+        default="DIY",
+    ),
+)
+
 CATALOGUE = Input(
     name="catalogue",
     title="Catalogue",
@@ -303,25 +324,7 @@ CATALOGUE = Input(
             needed_by=("Policy lab (noise-track rule)",),
         ),
         Col("release_date", DATE, "First release.", False, default="1900-01-01"),
-        Col(
-            "label_type", TEXT, "Kind of label.", False, allowed="vocab:label_type", default="other"
-        ),
-        Col(
-            "label_risk_tier",
-            TEXT,
-            "Your risk rating of the label.",
-            False,
-            allowed="vocab:risk_tier",
-            default="low",
-        ),
-        Col(
-            "distributor_tier",
-            TEXT,
-            "Kind of distributor.",
-            False,
-            allowed="vocab:distributor_tier",
-            default="DIY",
-        ),
+        *_LABEL_ATTRIBUTES,
     ),
 )
 
@@ -338,30 +341,7 @@ LABELS = Input(
         Col("label_name", TEXT, "Label name."),
         Col("distributor_key", TEXT, "Your key of its distributor."),
         Col("distributor_name", TEXT, "Distributor name."),
-        Col(
-            "label_type",
-            TEXT,
-            "Kind of label.",
-            False,
-            allowed="vocab:label_type",
-            default="other",
-        ),
-        Col(
-            "label_risk_tier",
-            TEXT,
-            "Your risk rating of the label.",
-            False,
-            allowed="vocab:risk_tier",
-            default="low",
-        ),
-        Col(
-            "distributor_tier",
-            TEXT,
-            "Kind of distributor.",
-            False,
-            allowed="vocab:distributor_tier",
-            default="DIY",
-        ),
+        *_LABEL_ATTRIBUTES,
     ),
     required=False,
     needed_by=("labels without tracks in the filters and on case pages",),
