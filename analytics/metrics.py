@@ -64,7 +64,8 @@ METRICS: dict[str, Metric] = {
             "Royalties protected",
             "eur",
             "Prevented dilution: confirmed streams removed before payout × the market's payout "
-            "per stream (EUR).",
+            "per stream (EUR; the payout is [payout.market] of config/business.toml when the input "
+            "layer builds the warehouse).",
             True,
         ),
         Metric(
@@ -72,7 +73,8 @@ METRICS: dict[str, Metric] = {
             "Money at risk (exposure)",
             "eur",
             "Royalties on estimated artificial streams not yet removed (× the market's payout "
-            "per stream) plus per-track fees levied but not yet recovered or reversed (EUR).",
+            "per stream: [payout.market] of config/business.toml) plus per-track fees "
+            "levied but not yet recovered or reversed (EUR).",
             False,
         ),
         Metric(
@@ -219,7 +221,8 @@ METRICS: dict[str, Metric] = {
             "count",
             "Detections raised in the period (by detection date): one track × market flagged "
             "by one detector. Their streams are the streams flagged; their money the flagged "
-            "streams × the market's payout per stream (EUR).",
+            "streams × the market's payout per stream (EUR; [payout.market] of "
+            "config/business.toml).",
         ),
         Metric(
             "funnel_stage",
