@@ -19,6 +19,7 @@ if "cases" in ctx.missing:
     st.title("Case")
     render.not_mapped("cases")
     st.stop()
+entity.follow_source_key(ctx, "case")  # ?key=<your own key>
 raw = entity.raw_key("id", "case")
 case_id = parse_id(raw)
 if case_id is None:

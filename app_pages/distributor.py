@@ -11,6 +11,7 @@ from ui import entity, links, render
 from ui.page import start_page
 
 ctx = start_page("distributor")
+entity.follow_source_key(ctx, "distributor")  # ?key=<your own key>
 row = entity.by_id_or_name(ctx, "distributor", load_distributor)
 dist_id = int(row["distributor_id"])
 e = Entity("distributor", dist_id)

@@ -11,6 +11,7 @@ from ui import entity, links, render, tracks
 from ui.page import start_page
 
 ctx = start_page("label")
+entity.follow_source_key(ctx, "label")  # ?key=<your own key>
 row = entity.by_id_or_name(ctx, "label", load_label)
 label_id = int(row["label_id"])
 period = (ctx.filters.start, ctx.filters.end)  # links open in a new session

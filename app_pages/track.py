@@ -12,6 +12,7 @@ from ui import entity, links, render
 from ui.page import start_page
 
 ctx = start_page("track")
+entity.follow_source_key(ctx, "track")  # ?key=<your own key>
 raw = entity.raw_key("isrc", "track")
 isrc = parse_isrc(raw)
 if isrc is None:

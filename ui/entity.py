@@ -29,6 +29,27 @@ def stop(message: str, icon: str = ":material/search_off:") -> NoReturn:
     raise AssertionError("unreachable")
 
 
+def follow_source_key(ctx: PageContext, kind: str) -> None:
+    """``?key=…``: the team's own key of the entity (a uuid, a URI: key_map, written by the
+    input layer) opens its page, looked up under the viewer's scope like the search; an
+    unknown or forbidden key reads the same. The link is rewritten to the project's key."""
+    values = st.query_params.get_all("key")
+    if not values:
+        return
+    text = str(values[-1]).strip()[:200]
+    hits = render.load(le.load_search, ctx.scope, text) if text else pd.DataFrame()
+    mine = (
+        hits[(hits["kind"] == kind) & hits["detail"].str.startswith("your key ")]
+        if len(hits)
+        else hits
+    )
+    if mine.empty:
+        not_found(kind, text)
+    del st.query_params["key"]
+    st.query_params["isrc" if kind == "track" else "id"] = str(mine["key"].iloc[0])
+    st.rerun()
+
+
 def raw_key(name: str, what: str) -> str:
     """The link's ``name`` parameter; stops with a clear message when it is missing."""
     values = st.query_params.get_all(name)
