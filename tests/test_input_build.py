@@ -329,12 +329,13 @@ def test_the_demo_config_is_valid_and_a_wrong_one_lists_every_problem(tmp_path):
 
 
 @pytest.mark.slow
-def test_pages_render_on_a_warehouse_built_from_inputs(monkeypatch, tmp_path, demo_inputs):
+def test_pages_render_on_a_warehouse_built_from_inputs(monkeypatch, tmp_path, demo_inputs, capsys):
     url = f"duckdb:///{tmp_path / 'team.duckdb'}"
     _write_sources(url, demo_inputs)
     folder = _mapping_folder(tmp_path, [n for n in demo_inputs if n != "appeals"])
     assert cli.main(["apply", "--url", url, "--inputs", str(folder)]) == 0
     assert cli.main(["build", "--url", url]) == 0
+    assert "mart_appeal: skipped: it is built from appeals alone" in capsys.readouterr().out
     at = run_app(monkeypatch, url, page="app_pages/overview.py")
     shown = screen_text(at)
     assert not at.exception

@@ -46,7 +46,7 @@ from data_access.demo.load import load_frames, loader_for
 from data_access.inputs import business as biz
 from data_access.inputs import contract
 from data_access.inputs.star import Built, build_star
-from data_access.marts import build_marts
+from data_access.marts import MartError, build_marts, plan_build
 
 
 def present_inputs(engine: Engine) -> dict[str, list[str]]:
@@ -171,7 +171,11 @@ def build(
         load(conn, s.meta_inputs, mapped)
         load(conn, s.key_map, built.key_map)
         load(conn, s.review_rounds, built.review_rounds)
-    marts = build_marts(engine, progress=progress)
+    plan = plan_build(engine)  # marts of unmapped optional inputs are skipped, and why
+    for name, why in plan.skipped.items():
+        built.notes.append(f"{name}: skipped: {why}")
+    built.notes.extend(f"warning: {line}" for line in plan.warnings)
+    marts = build_marts(engine, progress=progress, plan=plan)
     return built, marts
 
 
@@ -187,6 +191,9 @@ def main(url: str, config: str | None) -> int:
     except BuildError as exc:
         print(f"build: {exc}", file=sys.stderr)
         return 1
+    except MartError as err:
+        print(f"build: {err.mart} was not built: {err.reason}", file=sys.stderr)
+        return 1
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", exc)).splitlines()[0][:300]
         print(f"build: the warehouse refused a statement: {reason}", file=sys.stderr)
@@ -200,4 +207,6 @@ def main(url: str, config: str | None) -> int:
     for what, n in built.dropped.items():
         if n:
             print(f"left out: {n:,} {what}")
+    for line in built.notes:
+        print(line)
     return 0
