@@ -543,7 +543,7 @@ mart_track_month_quiet = Table(
 meta_inputs = Table(
     "meta_inputs",
     metadata,
-    Column("input", String(32), nullable=False),
+    Column("input", String(32), primary_key=True),
     Column("mapped", Boolean, nullable=False),
     Column("row_count", BigInteger, nullable=False),
     Column("built_at", DateTime, nullable=False),
@@ -552,15 +552,15 @@ meta_inputs = Table(
 key_map = Table(
     "key_map",
     metadata,
-    Column("kind", String(16), nullable=False, comment="track / label / distributor / case …"),
+    Column("kind", String(16), primary_key=True, comment="track / label / distributor / case …"),
+    Column("source_key", String(200), primary_key=True),
     Column("id", BigInteger, nullable=False),
-    Column("source_key", String(200), nullable=False),
 )
 # How many reviews each detection had (fact_review keeps the last decided one).
 review_rounds = Table(
     "review_rounds",
     metadata,
-    Column("detection_id", BigInteger, nullable=False),
+    Column("detection_id", BigInteger, primary_key=True),
     Column("reviews", Integer, nullable=False),
 )
 INPUT_LAYER = (meta_inputs, key_map, review_rounds)

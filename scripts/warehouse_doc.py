@@ -26,6 +26,7 @@ def tables_markdown() -> str:
         ("Dimensions", s.DIMENSIONS),
         ("Facts", s.FACTS),
         ("Marts", (*s.MARTS, *s.ROLLUPS)),
+        ("Written by the input layer (python -m data_access.inputs build)", s.INPUT_LAYER),
     ):
         out += [f"#### {kind}", "", "| table | key / grain | other columns |", "|---|---|---|"]
         for t in tables:

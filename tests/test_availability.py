@@ -12,7 +12,11 @@ from tests.support.warehouse import copy_without
 
 
 def _not_mapped(url: str) -> frozenset[str]:
-    engine = sa.create_engine(url)
+    # Read-only, as the app opens it: a read-write engine on a file another test of this
+    # process holds read-only cannot connect (DuckDB wants one configuration per file).
+    from data_access.engine import make_engine
+
+    engine = make_engine(url)
     try:
         with engine.connect() as conn:
             return av.not_mapped(conn)

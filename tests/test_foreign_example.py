@@ -559,6 +559,8 @@ def test_every_page_renders_on_the_built_warehouse(monkeypatch, built_duck):
     from tests.support.apptest import assert_clean, run_app
 
     url, _ = built_duck
+    # The app runs with the team's configuration, as they would deploy it (its words mapped).
+    monkeypatch.setenv(business.ENV_VAR, str(CONFIG))
     period = [d.isoformat() for d in WHOLE]
     keys = _page_keys(url)
     for page in PAGES:
@@ -577,6 +579,7 @@ def test_tiles_on_screen_are_the_expected_figures(monkeypatch, built_duck, perio
     from tests.support.apptest import assert_clean, run_app
 
     url, tables = built_duck
+    monkeypatch.setenv(business.ENV_VAR, str(CONFIG))
     want = expected.figures(tables, start=period[0], end=period[1], markets=markets or None)
     params = {"period": [d.isoformat() for d in period]}
     if markets:

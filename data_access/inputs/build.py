@@ -168,9 +168,12 @@ def build(
     s.metadata.create_all(engine, tables=s.INPUT_LAYER)
     load = loader_for(engine.dialect.name)
     with engine.begin() as conn:
-        load(conn, s.meta_inputs, mapped)
-        load(conn, s.key_map, built.key_map)
-        load(conn, s.review_rounds, built.review_rounds)
+        for table, df in (
+            (s.meta_inputs, mapped),
+            (s.key_map, built.key_map),
+            (s.review_rounds, built.review_rounds),
+        ):  # in the table's column order: PostgreSQL's COPY takes columns by position
+            load(conn, table, df[[c.name for c in table.columns]])
     plan = plan_build(engine)  # marts of unmapped optional inputs are skipped, and why
     for name, why in plan.skipped.items():
         built.notes.append(f"{name}: skipped: {why}")
