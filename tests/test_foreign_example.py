@@ -537,7 +537,7 @@ def _page_keys(url: str) -> dict[str, dict[str, str]]:
 
     with get_engine(url).connect() as conn:
         star = {
-            name: pd.read_sql(sa.text(f"SELECT * FROM {name}"), conn)
+            name: pd.read_sql(sa.select(sa.text("*")).select_from(sa.table(name)), conn)
             for name in ("dim_track", "dim_label", "fact_detection", "fact_case_event")
         }
     track_id = int(star["fact_detection"]["track_id"].value_counts().idxmax())

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, table, text
 
 from data_access.demo.as_inputs import input_frames
 from data_access.inputs import __main__ as cli
@@ -87,7 +87,7 @@ def _read_star(url: str) -> dict[str, pd.DataFrame]:
     )  # fmt: skip
     try:
         with engine.connect() as conn:
-            return {n: pd.read_sql(text(f"SELECT * FROM {n}"), conn) for n in names}
+            return {n: pd.read_sql(select(text("*")).select_from(table(n)), conn) for n in names}
     finally:
         engine.dispose()
 

@@ -128,7 +128,10 @@ def read_tables(url: str) -> dict[str, pd.DataFrame]:
     engine = sa.create_engine(url)
     try:
         with engine.connect() as conn:
-            return {t: pd.read_sql(sa.text(f'SELECT * FROM "{t}"'), conn) for t in TABLES}
+            return {
+                t: pd.read_sql(sa.select(sa.text("*")).select_from(sa.table(t)), conn)
+                for t in TABLES
+            }
     finally:
         engine.dispose()
 

@@ -643,17 +643,10 @@ def _plant_defects(g: _Gen, out: dict[str, pd.DataFrame]) -> None:
 def _load(engine: sa.Engine, table: sa.Table, df: pd.DataFrame) -> None:
     df = df[[c.name for c in table.columns]]
     if engine.dialect.name == "duckdb":
-        import pyarrow as pa
+        from data_access.demo.load import loader_for  # Arrow in, columns by name
 
         with engine.begin() as conn:
-            raw = conn.connection.driver_connection
-            raw.register("_frame", pa.Table.from_pandas(df, preserve_index=False))
-            try:
-                # Columns by name, so the table's order and types decide.
-                cols = ", ".join(f'"{c.name}"' for c in table.columns)
-                raw.execute(f'INSERT INTO "{table.name}" ({cols}) SELECT {cols} FROM _frame')
-            finally:
-                raw.unregister("_frame")
+            loader_for("duckdb")(conn, table, df)
         return
     rows = df.astype(object).where(df.notna(), None).itertuples(index=False, name=None)
     if engine.dialect.name == "postgresql":  # COPY: one round trip, psycopg adapts each value
