@@ -108,7 +108,7 @@ def render() -> str:
             out.append(
                 f"| `{col.name}` | {col.type} | {'yes' if col.required else 'no'} | "
                 f"{_cell(col.meaning)} | {col.unit or ''} | {_cell(_allowed(col))} | "
-                f"{_cell(col.default) if not col.required else '—'} | "
+                f"{'—' if col.required else (_cell(col.default) or 'NULL (unknown)')} | "
                 f"{_cell(', '.join(col.needed_by)) or 'every page'} |"
             )
         out.append("")
