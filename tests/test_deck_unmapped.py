@@ -6,30 +6,19 @@ from __future__ import annotations
 import io
 
 import pytest
-import sqlalchemy as sa
 from pptx import Presentation
 
 from data_access.filters import Filters
 from data_access.loaders.options import load_options
-from data_access.marts import build_marts
 from data_access.scope import FULL
 from reports.deck import DeckItem, SpecError, build_deck
-from tests.support.warehouse import copy_without
-
-
-def _rebuilt(url: str) -> str:
-    engine = sa.create_engine(url)
-    try:
-        build_marts(engine)
-    finally:
-        engine.dispose()
-    return url
+from tests.support.warehouse import copy_without, with_marts
 
 
 @pytest.fixture(scope="module")
 def no_appeals_url(duck_url, tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("deck_no_appeals") / "w.duckdb"
-    return _rebuilt(copy_without(duck_url, path, drop=("fact_appeal", "dim_event")))
+    return with_marts(copy_without(duck_url, path, drop=("fact_appeal", "dim_event")))
 
 
 def _deck(url: str, *view_ids: str) -> bytes:
@@ -50,7 +39,7 @@ def test_a_deck_without_events_or_appeals_is_built(no_appeals_url):
 
 
 def test_a_view_that_needs_an_unmapped_input_is_refused(duck_url, tmp_path):
-    url = _rebuilt(copy_without(duck_url, tmp_path / "w.duckdb", meta={"cases": False}))
+    url = with_marts(copy_without(duck_url, tmp_path / "w.duckdb", meta={"cases": False}))
     with pytest.raises(SpecError) as err:
         _deck(url, "overview.trend", "cases.sla_weekly")
     assert str(err.value) == (

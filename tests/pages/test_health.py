@@ -4,9 +4,7 @@ corrupted copy, and restricted viewers get a clear message and no query."""
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
-from data_access.marts import build_marts
 from data_access.queries.health import KINDS
 from data_access.scope import Scope
 from tests.support.apptest import assert_clean, run_app, screen_text, view_as
@@ -17,7 +15,7 @@ from tests.support.corrupt_warehouse import (
     corrupt,
     without_priorities,
 )
-from tests.support.warehouse import copy_without
+from tests.support.warehouse import copy_without, with_marts
 
 PAGE = "app_pages/health.py"
 
@@ -106,22 +104,15 @@ def test_hostile_global_params_do_not_matter(monkeypatch, duck_url, params):
 # -- a warehouse that is not the demo's -----------------------------------------------------
 
 
-def _rebuilt(url: str) -> str:
-    engine = sa.create_engine(url)
-    try:
-        build_marts(engine)
-    finally:
-        engine.dispose()
-    return url
-
-
 def _status(at) -> dict[str, str]:
     stats = next(d.value for d in at.dataframe if "table" in d.value.columns)
     return dict(zip(stats["table"], stats["status"], strict=True))
 
 
 def test_unmapped_inputs_are_listed_and_the_rest_is_checked(monkeypatch, duck_url, tmp_path):
-    url = _rebuilt(copy_without(duck_url, tmp_path / "w.duckdb", drop=("fact_appeal", "dim_event")))
+    url = with_marts(
+        copy_without(duck_url, tmp_path / "w.duckdb", drop=("fact_appeal", "dim_event"))
+    )
     at = run_app(monkeypatch, url, page=PAGE, params={"health_window": "Full history"})
     assert_clean(at)
     infos = [i.value for i in at.info]

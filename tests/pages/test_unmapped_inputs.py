@@ -6,12 +6,10 @@ warehouse, their marts rebuilt as `python -m data_access.marts` would."""
 from __future__ import annotations
 
 import pytest
-import sqlalchemy as sa
 
-from data_access.marts import build_marts
 from reports.pages import PAGES
 from tests.support.apptest import assert_clean, run_app, screen_text
-from tests.support.warehouse import copy_without
+from tests.support.warehouse import copy_without, with_marts
 
 APPEALS = "Appeals are not mapped in this warehouse: see docs/INPUTS.md#appeals"
 CASES = "Cases are not mapped in this warehouse: see docs/INPUTS.md#cases"
@@ -21,31 +19,22 @@ ENTITIES = ("track", "label", "distributor", "case")
 WHOLE = ["2024-12-02", "2026-11-29"]
 
 
-def _rebuilt(url: str) -> str:
-    engine = sa.create_engine(url)
-    try:
-        build_marts(engine)
-    finally:
-        engine.dispose()
-    return url
-
-
 @pytest.fixture(scope="module")
 def no_appeals_url(duck_url, tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("no_appeals") / "w.duckdb"
-    return _rebuilt(copy_without(duck_url, path, drop=("fact_appeal", "dim_event")))
+    return with_marts(copy_without(duck_url, path, drop=("fact_appeal", "dim_event")))
 
 
 @pytest.fixture(scope="module")
 def no_cases_url(duck_url, tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("no_cases") / "w.duckdb"
-    return _rebuilt(copy_without(duck_url, path, drop=("fact_case_event", "fact_case")))
+    return with_marts(copy_without(duck_url, path, drop=("fact_case_event", "fact_case")))
 
 
 @pytest.fixture(scope="module")
 def no_case_events_url(duck_url, tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("no_case_events") / "w.duckdb"
-    return _rebuilt(copy_without(duck_url, path, drop=("fact_case_event",)))
+    return with_marts(copy_without(duck_url, path, drop=("fact_case_event",)))
 
 
 def _page(slug: str) -> str:

@@ -103,6 +103,18 @@ def check_can_select(url: str) -> None:
         engine.dispose()
 
 
+def with_marts(url: str) -> str:
+    """``url`` after its marts are rebuilt, as ``python -m data_access.marts`` would."""
+    from data_access.marts import build_marts
+
+    engine = sa.create_engine(url)
+    try:
+        build_marts(engine)
+    finally:
+        engine.dispose()
+    return url
+
+
 def copy_without(
     src_url: str,
     path: Path,
