@@ -128,7 +128,15 @@ def _due_now(
     one evaluation per scheduled time, so a second run in the same minute sends nothing)."""
     if row["paused"] and not (force or test):
         return None
-    at = run.now.replace(microsecond=0) if test else (_floor(run.now) if force else None)
+    if test:
+        # A test message is sent whenever asked: it never stands for a scheduled time, so it
+        # takes the next free second (a forced run in the same minute holds :00, which a test
+        # at hh:mm:00 would otherwise collide with and skip as "already evaluated").
+        at = run.now.replace(microsecond=0)
+        while _evaluated(row["id"], source, at, run):
+            at += timedelta(seconds=1)
+        return at
+    at = _floor(run.now) if force else None
     at = at or due_at(row, run.now)
     if at is None:
         return None

@@ -558,3 +558,18 @@ def test_credentials_from_secrets_toml(monkeypatch, tmp_path):
     with pytest.raises(channels.DeliveryError, match="FRAUD_WEBHOOK_NOPE") as err:
         channels.webhook_url("nope")
     assert "https://" not in str(err.value)
+
+
+def test_a_test_message_in_the_minute_of_a_forced_run_is_still_sent(servers, duck_url):
+    from alerts.__main__ import main
+
+    _, hooks = servers
+    lead = owner_viewer(LEAD, duck_url)
+    rule_id = store.create_rule(
+        lead, _se_share_rule(channels=[{"type": "webhook", "target": "hook"}])
+    )
+    minute = T0.replace(second=0, microsecond=0).isoformat()  # the forced run's own key
+    sent = len(hooks.bodies("/json"))
+    assert main(["run", "--rule", str(rule_id), "--now", "--url", duck_url, "--at", minute]) == 0
+    assert main(["run", "--rule", str(rule_id), "--test", "--url", duck_url, "--at", minute]) == 0
+    assert [b["event"] for b in hooks.bodies("/json")[sent:]] == ["fired", "test"]
